@@ -97,6 +97,12 @@ def test_a_tabular_project_end_to_end(tmp_path, capsys, table):
     assert may["flagged"] and may["root_cause"] == "lead_time"
     assert may["estimate"]["realised"] is not None
     assert "lead_time" in (tmp_path / "reports" / "mon.html").read_text()
+    # a month whose estimate's 95% range is too wide to tell says so, in --json and the
+    # HTML report (rule: wider than 0.2 for F1)
+    wide = [x for x in mon["windows"] if x["estimate"]["high"] - x["estimate"]["low"] > 0.2]
+    assert wide and all(x["estimate"]["too_few_rows"] for x in wide)
+    assert all(x["estimate"]["too_few_rows"] is None for x in mon["windows"] if x not in wide)
+    assert "too few rows to tell" in (tmp_path / "reports" / "mon.html").read_text()
     out = _run(capsys, *w, "capacity", "--risk", "0.05", "--price", "20", "--over-cost", "60",
                "--json", "--csv", str(tmp_path / "plans" / "plan.csv"))
     cap = json.loads(out.out)
@@ -554,11 +560,15 @@ def test_retrain_leaves_out_of_its_window_the_rows_the_champion_learned_from(tmp
     _small_table(f, moved="r0")  # 2020-12-20: in the newest 28 days
     _run(capsys, *w, "ingest", str(f))
     res = json.loads(_run(capsys, *w, "retrain", "--json").out)
-    assert res["window"] == ["2020-11-23", "2020-12-21"]
+    assert res["window"] == ["2020-11-23", "2020-12-21"]  # half-open, as before
+    assert res["window_last_day"] == "2020-12-20"
     # r37, r38 and r39 (December 11 to 13); r0 is left out
     assert res["window_rows"] == 3 and res["window_learned"] == 1
     out = _run(capsys, *w, "retrain").out
     assert "1 labelled row of this window is left out: the current model learned from it" in out
+    # the window as a person reads it: to its last day, not the day after
+    assert "(2020-11-23 to 2020-12-20, 3 rows)" in out and "2020-12-21" not in out
+    assert "Kept the current model (no new version saved)." in out or "Promoted" in out
     # a window inside the training period: the champion's rows are left out of it
     res = json.loads(_run(capsys, *w, "retrain", "--window-start", "2020-09-01",
                           "--json").out)

@@ -102,7 +102,7 @@ def test_evaluate_leaves_the_retrained_model_out_and_act_still_uses_it(retrained
     assert result.selection.get("chosen") != "tabular-gbm@2"
     assert all(r["candidate"] != "tabular-gbm@2" for r in result.leaderboard())
     warning = next(w for w in result.warnings if "tabular-gbm@2" in w)
-    assert "left out" in warning and f"up to {WINDOW}" in warning
+    assert "left out" in warning and f"trained on rows before {WINDOW}" in warning
     assert f"{n:,} of them in the test split" in warning and CUTOFF in warning
     assert f"window from {WINDOW}" in warning and "glamlab backtest" in warning
     assert "tabular-gbm@1" in warning
@@ -175,7 +175,8 @@ def test_evaluate_does_not_advise_undoing_the_retrain(retrained: Any) -> None:
     assert "promote tabular-gbm@1" not in result.verdict
     assert "tabular-gbm@2 stays the model in use" in result.verdict
     window = res["window"]
-    assert f"from {window[0]} to {window[1]}" in result.verdict
+    # the window's last day, as a person reads it (its stored end is the day after)
+    assert f"from {window[0]} to {res['window_last_day']}" in result.verdict
     scores = res["scores"]
     assert (f"{res['metric']} {scores[res['chosen']]:.3f} against tabular-gbm@1's "
             f"{scores['champion']:.3f}") in result.verdict

@@ -74,3 +74,61 @@ def test_a_year_column_is_not_taken_for_the_rows_dates(make_ws: Any, tmp_path: P
     assert "'year' holds whole numbers such as '2015', not dates" in err.value.message
     assert "join them into one date column" in (err.value.hint or "")
     assert not list(ws.items())
+
+
+def _words(page: str) -> str:
+    import re
+
+    text = re.sub(r"<[^>]*>", " ", re.sub(r"<!--.*?-->", "", page.split("<main", 1)[1],
+                                          flags=re.S))
+    return re.sub(r"\s+", " ", text)
+
+
+def test_the_page_says_where_the_date_column_is_set_and_that_it_stays(
+        shifted_app: Any) -> None:  # noqa: F811
+    """The date column is fixed when the first table comes in (the time split, each
+    model's training period and the windows are dates in it): the page says so and
+    where it is kept, instead of sending an admin to bring the table in again naming
+    another column, which ingest refuses."""
+    from glamlab.errors import ConfigError
+    from glamlab.tasks.tabular import ingest_table
+    from tests import bookings
+
+    ws, app, client = shifted_app
+    words = _words(client("ada").get("/stages/monitoring").text)
+    assert "bring the table in again naming it" not in words
+    assert ("It cannot be changed here, nor by bringing a table in again" in words
+            and "time_column in the [tabular] section of the project's glamlab.toml" in words
+            and "start a new project" in words), words[:3000]
+    table = bookings.raw().head(50).copy()
+    table["booked_on"] = table["arrival_date"]
+    table.to_csv(ws.root / "again.csv", index=False)
+    with pytest.raises(ConfigError, match="time_column is 'arrival_date', not 'booked_on'"):
+        ingest_table(ws, ws.root / "again.csv", time_column="booked_on")
+
+
+def test_a_window_too_small_to_tell_says_so(shifted_app: Any) -> None:  # noqa: F811
+    """A month of ~110 rows whose estimated F1 has a 95% range wider than 0.2 says
+    "too few rows to tell"; a narrower one does not."""
+    from glamlab.monitoring import stored
+
+    ws, app, client = shifted_app
+    ws.update_card({"monitor": {"min_reference": 50, "season": False, "window": "month"}})
+    ada = client("ada")
+    assert ada.post("/stages/monitoring", data={"csrf": csrf_of(ada)},
+                    follow_redirects=False).status_code == 303
+    assert app.state.jobs.wait(300)
+    report = stored.load(ws)
+    assert report is not None and report.get("windows"), report
+    wide = [w for w in report["windows"]
+            if w["estimate"]["high"] - w["estimate"]["low"] > 0.2]
+    narrow = [w for w in report["windows"]
+              if w["estimate"]["high"] - w["estimate"]["low"] <= 0.2]
+    assert wide and narrow
+    words = _words(ada.get("/stages/monitoring").text)
+    for w in wide:
+        row = words.split(f"{w['start']} to {w['end']}", 1)[1][:400]
+        assert "Too few rows to tell: the 95% range is" in row.split(" to 20")[0], row
+    for w in narrow:
+        row = words.split(f"{w['start']} to {w['end']}", 1)[1].split(" to 20")[0]
+        assert "Too few rows" not in row, row

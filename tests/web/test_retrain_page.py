@@ -55,6 +55,13 @@ def _main(page: str) -> str:
     return page.split("<main", 1)[1]
 
 
+def _words(page: str) -> str:
+    """The words a person reads (tags and comments left out: a CSRF token in a hidden
+    input is random), with the spaces between them made single."""
+    text = re.sub(r"<[^>]*>", " ", re.sub(r"<!--.*?-->", "", page, flags=re.S))
+    return re.sub(r"\s+", " ", text)
+
+
 def _in_use(ws: Any) -> str:
     from glamlab.registry.tabular import champion_predictor
 
@@ -62,6 +69,8 @@ def _in_use(ws: Any) -> str:
 
 
 def test_an_admin_retrains_compares_and_switches(shifted_app: Any) -> None:
+    from glamlab.registry.models import get_model, list_models
+
     ws, app, client = shifted_app
     ada = client("ada")
     page = ada.get("/stages/retrain")
@@ -75,7 +84,8 @@ def test_an_admin_retrains_compares_and_switches(shifted_app: Any) -> None:
     page = _main(ada.get("/stages/retrain").text)
     assert 'id="retrain-scores"' in page, page[:3000]
     # the three models on the same window, each with its 95% range, and the difference
-    assert page.count("to 2017-09-01") >= 1 and "(2017-08-01 to 2017-09-01)" in page
+    # August as a person reads it: to its last day, not to the day after (kept half-open)
+    assert "(2017-08-01 to 2017-08-31)" in page and "2017-09-01" not in _words(page)
     ranges = re.findall(r"<td>(\d\.\d{3}) to (\d\.\d{3})</td>", page)
     assert len(ranges) == 3, page[:4000]
     assert all(float(lo) <= float(hi) for lo, hi in ranges)
@@ -85,6 +95,10 @@ def test_an_admin_retrains_compares_and_switches(shifted_app: Any) -> None:
     assert _in_use(ws) == "tabular-gbm@1"
     job = re.search(r'name="job" value="(\d+)"', page)
     assert job and "Switch to tabular-gbm@2" in page
+    # as glamlab retrain: no model version saved, no alias moved, until someone switches
+    assert [m.spec for m in list_models(ws)] == ["tabular-gbm@1"]
+    assert "not yet saved as a model version: it becomes tabular-gbm@2 only if an admin " \
+        "switches to it" in _words(page)
     # switching asks first, then makes the new version the model in use
     r = ada.post("/stages/retrain/switch", data={"csrf": csrf_of(ada), "job": job.group(1)})
     assert r.status_code == 200 and "Switch to the new version tabular-gbm@2?" in r.text
@@ -94,6 +108,11 @@ def test_an_admin_retrains_compares_and_switches(shifted_app: Any) -> None:
                                                  "confirmed": "yes"}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/stages/retrain?switched=1"
     assert _in_use(ws) == "tabular-gbm@2"
+    two = get_model(ws, "tabular-gbm@2")  # saved on switching, with what it learned from
+    assert two.card["retrained_on_window"] == ["2017-08-01", "2017-09-01"]
+    assert two.card["promoted_over"]["model"] == "tabular-gbm@1"
+    assert "previous" in get_model(ws, "tabular-gbm@1").aliases
+    assert not (ws.root / "retrained" / f"job-{job.group(1)}").exists()
     page = _main(ada.get(r.headers["location"]).text)
     assert 'id="switched"' in page and "ada switched to tabular-gbm@2" in page
     assert "Switch to tabular-gbm@2" not in page  # not offered twice
@@ -144,7 +163,7 @@ def test_a_retrain_that_cannot_be_made_says_why_in_the_page_s_words(shifted_app:
     assert r.status_code == 200
     assert app.state.jobs.wait(300)
     page = _main(ada.get("/stages/retrain").text)
-    assert "Retraining failed: no labelled rows between 2030-01-01" in page, page[:3000]
+    assert "Retraining failed: no labelled rows from 2030-01-01" in page, page[:3000]
     assert "bring the outcomes of that period in on the Bring rows in page" in page
     # the words a person reads name no command-line flag (tags left out: the random CSRF
     # token in a hidden input may hold "--")
@@ -177,5 +196,46 @@ def test_a_retrain_whose_window_has_one_outcome_only_still_shows_its_page(
         page = client("ada").get("/stages/retrain")
         assert page.status_code == 200, page.text[-2000:]
         assert "could not be scored" in page.text and 'id="retrain-form"' in page.text
+    finally:
+        next(made, None)
+
+
+def test_a_comparison_on_too_few_rows_says_so_beside_the_gate_s_advice(
+        tmp_path: Path, make_ws: Any) -> None:
+    """A 95% range of the difference that reaches both a loss and a gain beyond the
+    gate's margin: the page (and the switch's confirmation) say there are too few rows
+    to tell, and the advice is not shown as certain."""
+    from glamlab.retraining.gate import GateConfig
+    from glamlab.retraining.tabular import too_few_to_tell
+    from glamlab.web import jobs
+
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    made = app_with_users(ws)
+    ws, _app, client = next(made)
+    try:
+        job_id = jobs.submit(ws, "retrain", "ada", {})
+        jobs._set(ws, job_id, status="done", result={
+            "window": ["2017-08-14", "2017-09-01"], "window_rows": 67, "metric": "auc",
+            "scores": {"champion": 0.770, "recent": 0.660, "all": 0.777},
+            "train_rows": {"recent": 300, "all": 2000}, "chosen": "all",
+            "p_value": 0.3, "gate": {"promote": True, "reasons": ["gain +0.008"]},
+            "promoted": True, "window_learned": 0,
+            "intervals": {"champion": [0.7, 0.83], "recent": [0.6, 0.72],
+                          "all": [0.71, 0.84], "difference": [-0.012, 0.029]},
+            "too_few_to_tell": too_few_to_tell((-0.012, 0.029), GateConfig(), 67),
+            "champion": "tabular-gbm@1", "saved": "tabular-gbm@2"})
+        ada = client("ada")
+        page = ada.get("/stages/retrain")
+        assert page.status_code == 200, page.text[-2000:]
+        words = _words(_main(page.text))
+        assert ("Too few rows to tell: on these 67 rows the 95% range of the difference "
+                "runs from -0.012 to +0.029") in words, words
+        assert "Wait for more outcomes, then retrain again." in words
+        assert ("advises switching to the new version, but on too few rows to tell"
+                in words)
+        assert "(2017-08-14 to 2017-08-31)" in words
+        r = ada.post("/stages/retrain/switch", data={"csrf": csrf_of(ada),
+                                                     "job": str(job_id)})
+        assert r.status_code == 200 and "Too few rows to tell" in _words(r.text)
     finally:
         next(made, None)

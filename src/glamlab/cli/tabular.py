@@ -244,10 +244,12 @@ def retrain(ws: Workspace, *, model: str | None, window_start: str | None, recen
     s = res["scores"]
     note = left_out_of_window(res["window_learned"])
     emit(res, as_json, lambda _d: "\n".join([
-        f"On the newest labelled window ({res['window'][0]} to {res['window'][1]}, "
+        f"On the newest labelled window ({res['window'][0]} to {res['window_last_day']}, "
         f"{res['window_rows']:,} rows), {measure_words(res['metric'])}: current model "
         f"{s['champion']:.3f}, "
         f"{NEW_VERSIONS.format(recent=s['recent'], all=s['all'])}.",
         *([note] if note else []),
         *[f"  - {r}" for r in res["gate"]["reasons"]],
-        f"Promoted {res['saved']}." if res["saved"] else "Kept the current model."]))
+        *([res["too_few_to_tell"]] if res["too_few_to_tell"] else []),
+        f"Promoted {res['saved']}." if res["saved"] else
+        "Kept the current model (no new version saved)."]))

@@ -295,6 +295,8 @@ def stage_shift(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
             f"{s['recent']:.3f}, one trained on all rows {s['all']:.3f}.")
         for reason in res["gate"]["reasons"]:
             say(f"  - {reason}")
+        if res["too_few_to_tell"]:
+            say(res["too_few_to_tell"])
         say(f"Promoted {res['saved']}: it is the model in use now." if res["saved"] else
             "The gate kept the model in use.")
         out["recovery"] = _recovery(shifted, res, say)

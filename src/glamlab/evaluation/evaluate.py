@@ -759,8 +759,10 @@ def _kept_newer(newer: ModelVersion, older: str) -> str:
     over = newer.card.get("promoted_over") or {}
     evidence = ""
     if window:
+        from ..tasks.calendar import last_day
+
         evidence = (f": glamlab retrain promoted it on the outcomes from {window[0]} to "
-                    f"{window[1]}, which neither version learned from")
+                    f"{last_day(window[1])}, which neither version learned from")
         if over.get("metric") and over.get("model"):
             lower = over["metric"] in COUNT_METRICS
             evidence += (f" ({over['metric']} {over['chosen']:.3f} against "

@@ -67,7 +67,14 @@ class PerformanceEstimate:
         return {"metric": self.metric, "estimate": _r(self.value), "low": _r(self.low),
                 "high": _r(self.high), "n": self.n, "trusted": self.trusted,
                 "reasons": self.reasons, "realised": _r(self.realised),
-                "cannot_judge": self.cannot_judge}
+                "cannot_judge": self.cannot_judge, "too_few_rows": self.too_few_rows()}
+
+    def too_few_rows(self) -> str | None:
+        """Why the window's rows are too few to tell how well the model does there, in
+        words (:func:`too_few_rows`); None when its range is narrow enough."""
+        if self.cannot_judge:
+            return None
+        return too_few_rows(self.metric, self.value, self.low, self.high)
 
     def summary(self) -> str:
         if self.cannot_judge:
@@ -78,9 +85,38 @@ class PerformanceEstimate:
                  f"on {self.n:,} rows before their outcomes are known")
         if self.realised is not None:
             s += f"; realised {self.realised:.3f}"
+        if self.too_few_rows():
+            s += f". {self.too_few_rows()}"
         if self.reasons:
             s += ". Not to be trusted: " + "; ".join(self.reasons)
         return s
+
+
+#: a score from 0 to 1 (F1) whose 95% range is wider than this cannot tell a window where
+#: the model does well from one where it does badly (0.55 from 0.75, say)
+WIDE_SCORE = 0.2
+
+
+def too_few_rows(metric: str, value: float | None, low: float | None,
+                 high: float | None) -> str | None:
+    """Why an estimate's rows are too few to tell how well the model does, in words;
+    None when they are enough. The rule: the 95% range is wider than 0.2 for a score from
+    0 to 1 (F1: :data:`WIDE_SCORE`), or wider than the estimated error itself for a
+    count's error (MAE, RMSE: the error could be half as big or twice as big)."""
+    if value is None or low is None or high is None:
+        return None
+    width = float(high) - float(low)
+    if metric in ("mae", "rmse"):
+        if width <= float(value):
+            return None
+        rule = f"wider than the estimated error itself, {float(value):.2f}"
+    else:
+        if width <= WIDE_SCORE:
+            return None
+        rule = f"wider than {WIDE_SCORE:.1f}"
+    return (f"too few rows to tell: the 95% range is {width:.2f} wide ({rule}), so the "
+            "model may do much better or worse here than the estimate; wait for more "
+            "outcomes")
 
 
 def why_not_judged(p: np.ndarray) -> str | None:
@@ -232,4 +268,4 @@ def estimate(p: np.ndarray, window: pd.DataFrame, check: RangeCheck | None = Non
 
 
 __all__ = ["PerformanceEstimate", "RangeCheck", "estimate", "estimate_count_mae",
-           "estimate_f1", "realised_f1", "why_not_judged"]
+           "estimate_f1", "realised_f1", "too_few_rows", "why_not_judged"]

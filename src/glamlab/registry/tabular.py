@@ -109,9 +109,12 @@ def test_rows_learned(ws: Workspace, mv: ModelVersion) -> dict[str, Any] | None:
     if rows == 0:
         return None
     window = mv.card.get("retrained_on_window")
-    fair = (f"the retrain report on the window from {window[0]} to {window[1]}, which it did "
+    from ..tasks.calendar import last_day
+
+    fair = (f"the retrain report on the window from {window[0]} to {last_day(window[1])}, "
+            "which it did "
             "not see (glamlab retrain), or glamlab backtest" if window else "glamlab backtest")
-    message = (f"{mv.spec} trained on rows up to {until}, {rows:,} of them in the test split "
+    message = (f"{mv.spec} trained on rows before {until}, {rows:,} of them in the test split "
                f"(which starts on {cutoff}): scored there, its figures would be in-sample "
                "and optimistic")
     return {"spec": mv.spec, "train_until": until, "cutoff": cutoff, "rows": rows,

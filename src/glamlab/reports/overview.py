@@ -389,10 +389,16 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
     from .monitoring import signal_sections
 
     if report.get("tabular"):
+        from ..monitoring.estimate import too_few_rows
         from .tabular import monitor_sections_html
         from .words import measure_words
 
         positive = _positive_outcome(ws)
+        for w in report.get("windows") or []:  # a report stored before it said so
+            e = w.get("estimate") or {}
+            if e and "too_few_rows" not in e and not e.get("cannot_judge"):
+                e["too_few_rows"] = too_few_rows(str(e.get("metric")), e.get("estimate"),
+                                                 e.get("low"), e.get("high"))
         stored_metric = next((w["estimate"].get("metric") for w in report.get("windows") or []
                               if w.get("estimate")), "f1")
         out = {"rows_monitor": report, "alert": bool(report.get("alert")),

@@ -46,7 +46,9 @@ def monitor_sections(report: TabularMonitorReport) -> list[Section]:
              f"estimated {m}": (f"cannot be judged: {w.estimate.cannot_judge}"
                                if w.estimate.cannot_judge else
                                f"{w.estimate.value:.3f} [{w.estimate.low:.3f}, "
-                               f"{w.estimate.high:.3f}]"),
+                               f"{w.estimate.high:.3f}]"
+                               + (f" ({w.estimate.too_few_rows()})"
+                                  if w.estimate.too_few_rows() else "")),
              "trusted": "yes" if w.estimate.trusted else "no",
              f"realised {m}": "" if w.estimate.realised is None else f"{w.estimate.realised:.3f}"}
             for w in ws]

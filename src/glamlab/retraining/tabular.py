@@ -14,14 +14,16 @@ and moving the aliases is :func:`glamlab.registry.retrain.promote`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import EvaluationError
 from ..ingest.columns import TableSchema
+from ..tasks.calendar import last_day
 from .gate import GateConfig, GateDecision, decide, measure_words
 
 if TYPE_CHECKING:
@@ -57,13 +59,24 @@ class TabularRetrainReport:
     #: the current model minus the new version: above 0 is better either way), from the
     #: same week-block resamples the p-value comes from (None where none could be had)
     intervals: dict[str, tuple[float, float] | None] = field(default_factory=dict)
+    #: why the window is too small to tell the new version from the current model, in
+    #: words (:func:`too_few_to_tell`); None when its 95% range can tell them apart
+    unsure: str | None = None
 
     @property
     def promoted(self) -> bool:
         return self.decision.promote
 
+    @property
+    def last_day(self) -> str:
+        """The window's last day (``window`` is half-open: its end is the day after)."""
+        return last_day(self.window[1])
+
     def to_dict(self) -> dict[str, Any]:
-        return {"window": list(self.window), "window_rows": self.window_rows,
+        # window: [first day, the day after the last] (half-open, as stored on a retrained
+        # model's card); window_last_day: the last day, as a person reads the period
+        return {"window": list(self.window), "window_last_day": self.last_day,
+                "window_rows": self.window_rows,
                 # the scores as the gate judged them: rounded here, a text that rounds them
                 # again could say 0.799 where the gate's reasons say 0.800
                 "metric": self.metric, "scores": dict(self.scores),
@@ -71,14 +84,15 @@ class TabularRetrainReport:
                 "p_value": round(self.p_value, 4), "gate": self.decision.to_dict(),
                 "promoted": self.promoted, "window_learned": self.window_learned,
                 "intervals": {k: None if v is None else [round(v[0], 4), round(v[1], 4)]
-                              for k, v in self.intervals.items()}}
+                              for k, v in self.intervals.items()},
+                "too_few_to_tell": self.unsure}
 
     def left_out(self) -> str | None:
         return left_out_of_window(self.window_learned)
 
     def summary(self) -> str:
         s = self.scores
-        head = (f"On the newest labelled window ({self.window[0]} to {self.window[1]}, "
+        head = (f"On the newest labelled window ({self.window[0]} to {self.last_day}, "
                 f"{self.window_rows:,} rows), {measure_words(self.metric)}: current model "
                 f"{s['champion']:.3f}, "
                 f"{NEW_VERSIONS.format(recent=s['recent'], all=s['all'])}.")
@@ -88,7 +102,31 @@ class TabularRetrainReport:
                    f"{TRAINED_ON[self.chosen]}).")
         note = self.left_out()
         return "\n".join([head, *([note] if note else []),
-                          *[f"  - {r}" for r in self.decision.reasons], verdict])
+                          *[f"  - {r}" for r in self.decision.reasons],
+                          *([self.unsure] if self.unsure else []), verdict])
+
+
+def too_few_to_tell(difference: tuple[float, float] | list[float] | None, gate: GateConfig,
+                    rows: int) -> str | None:
+    """Why a comparison's rows are too few to tell the new version from the current model,
+    in words; None when they are enough. The rule: the 95% range of the difference (new
+    version minus current model, gains above 0) reaches both a loss and a gain larger than
+    the gate's margin (the larger of its allowed drop and its required gain, 0.01 by
+    default): the rows cannot say whether switching would help or harm by more than the
+    gate cares about, so its advice is no more than a guess. No range at all (too few
+    weeks to resample) is too few as well."""
+    margin = max(gate.max_drop, gate.min_gain)
+    if difference is None:
+        return (f"Too few rows to tell: the {rows:,} rows of this period span too few weeks "
+                "to give a 95% range for the difference, so the gate's advice is not "
+                "certain. Wait for more outcomes, then retrain again.")
+    low, high = float(difference[0]), float(difference[1])
+    if not (low < -margin and high > margin):
+        return None
+    return (f"Too few rows to tell: on these {rows:,} rows the 95% range of the difference "
+            f"runs from {low:+.3f} to {high:+.3f}, so the new version may be worse than the "
+            f"current model by more than {margin:.3f} or better by more than {margin:.3f}; "
+            "the gate's advice is not certain. Wait for more outcomes, then retrain again.")
 
 
 def left_out_of_window(n: int) -> str | None:
@@ -134,7 +172,7 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     before = labelled[lt < start]
     recent = before[before[schema.time_column] >= start - pd.Timedelta(days=recent_days)]
     if window.empty:
-        raise EvaluationError(f"no labelled rows between {start.date()} and {end.date()}",
+        raise EvaluationError(f"no labelled rows from {start.date()} to {last_day(end)}",
                               hint="import the outcomes of that window first")
     learned = 0
     if champion_learned is not None:
@@ -144,8 +182,8 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
         window = window[~seen]
         if window.empty:
             raise EvaluationError(
-                f"the current model learned from every labelled row between {start.date()} and "
-                f"{end.date()}, so scored there it would be judged in-sample",
+                f"the current model learned from every labelled row from {start.date()} to "
+                f"{last_day(end)}, so scored there it would be judged in-sample",
                 hint="retrain on a later window (--window-start DATE after the current model's "
                      "training period), once its outcomes are in")
     if recent[schema.label_column].nunique() < 2:
@@ -177,7 +215,8 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
     intervals = {k: _interval(v) for k, v in boot.items()}
     intervals["difference"] = _interval(diff)
     p_value = float((np.sum(diff <= 0) + 1) / (len(diff) + 1))
-    decision = decide(metric, scores["champion"], scores[chosen], config=gate or GateConfig(),
+    gate = gate or GateConfig()
+    decision = decide(metric, scores["champion"], scores[chosen], config=gate,
                       paired_p=p_value, lower_is_better=lower)
     if decision.promote and abs(scores[chosen] - scores["champion"]) < 1e-12:
         # the same score to the last digit (e.g. retraining on the same rows): a new
@@ -191,7 +230,8 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
                                 {"recent": len(recent), "all": len(before)}, chosen, decision,
                                 p_value, models,
                                 {"recent": recent.index, "all": before.index}, learned,
-                                intervals)
+                                intervals, too_few_to_tell(intervals["difference"], gate,
+                                                           len(window)))
 
 
 def _interval(values: np.ndarray) -> tuple[float, float] | None:
@@ -206,7 +246,7 @@ def _interval(values: np.ndarray) -> tuple[float, float] | None:
 def retrain_project(ws: Workspace, *, window_start: str | None = None,
                     window_days: int = 28, recent_days: int = 90, metric: str | None = None,
                     model: str | None = None, promote_winner: bool = True,
-                    frame: pd.DataFrame | None = None, keep_new_version: bool = False,
+                    frame: pd.DataFrame | None = None, keep_in: str | Path | None = None,
                     actor: str = "glamlab") -> dict[str, Any]:
     """``glamlab retrain`` for a tabular project: the newest labelled window (from
     ``window_start``, default the last ``window_days`` of rows with an outcome) judges the
@@ -214,10 +254,12 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
     winner that passes the card's ``[gate]`` is saved and promoted. ``metric``: the
     count task's (``[count] metric``, per slot) for a count task, else ``auc``.
 
-    ``keep_new_version`` (with ``promote_winner`` False; the web app's retraining page):
-    the better new version is saved whatever the gate says, as the name's
-    ``challenger`` (not in use), for a person to compare and switch to
-    (:func:`glamlab.retraining.promote`); its spec is ``saved``."""
+    A model version is saved only when it is put in use, here as by the web app: a
+    comparison nobody acts on leaves the registry (its versions and aliases) as it was.
+    ``keep_in`` (a folder, with ``promote_winner`` False; the web app's retraining page):
+    the better new version is kept there whatever the gate says, not saved as a model
+    version and not in use, for a person to compare and switch to
+    (:func:`save_kept_version` saves it then); ``kept`` describes it."""
     import pandas as pd
 
     from ..registry.models import save_model
@@ -245,36 +287,89 @@ def retrain_project(ws: Workspace, *, window_start: str | None = None,
         gate=GateConfig.from_card(ws.card.section("gate")),
         count_slot=task.slot if task and metric in ("mae", "rmse") else None,
         champion_learned=_learned_rows(ws, mv, frame, schema))
-    out = {**report.to_dict(), "champion": mv.spec, "saved": None}
-    if (report.promoted and promote_winner) or keep_new_version:
-        # the rows it learned from, test rows of the project's time split among them by
-        # design: act may use it on rows still to come (role "retrain" is not refused
-        # there), evaluate leaves it out of the test split's figures, and the split
-        # cannot move training rows of it into the test split unnoticed
-        key = schema.id_column or "id"  # the column frame_from_items gives the row ids
-        rows = frame.loc[report.train_index[report.chosen]]
-        learned: dict[str, Iterable[str]] | None = (
-            {"retrain": [str(i) for i in rows[key]]} if key in rows.columns else None)
-        saved = save_model(ws, report.models[report.chosen], name=mv.name, items=learned,
-                           card={"train_rows": report.train_rows[report.chosen],
-                                 "split": "time", "train_until": report.window[0],
-                                 "trained_on": report.chosen,
-                                 "retrained_on_window": list(report.window),
-                                 # the evidence that promoted it, for whoever asks later
-                                 # why it is in use (evaluate cannot score it fairly)
-                                 "promoted_over": {"model": mv.spec,
-                                                   "metric": report.metric,
-                                                   "champion": report.scores["champion"],
-                                                   "chosen": report.scores[report.chosen]}})
+    out = {**report.to_dict(), "champion": mv.spec, "saved": None, "kept": None}
+    if not ((report.promoted and promote_winner) or keep_in is not None):
+        return out
+    # the rows it learned from, test rows of the project's time split among them by
+    # design: act may use it on rows still to come (role "retrain" is not refused
+    # there), evaluate leaves it out of the test split's figures, and the split
+    # cannot move training rows of it into the test split unnoticed
+    key = schema.id_column or "id"  # the column frame_from_items gives the row ids
+    rows = frame.loc[report.train_index[report.chosen]]
+    learned: dict[str, list[str]] | None = (
+        {"retrain": [str(i) for i in rows[key]]} if key in rows.columns else None)
+    card = {"train_rows": report.train_rows[report.chosen],
+            "split": "time", "train_until": report.window[0],
+            "trained_on": report.chosen,
+            "retrained_on_window": list(report.window),
+            # the evidence that promoted it, for whoever asks later
+            # why it is in use (evaluate cannot score it fairly)
+            "promoted_over": {"model": mv.spec,
+                              "metric": report.metric,
+                              "champion": report.scores["champion"],
+                              "chosen": report.scores[report.chosen]}}
+    if report.promoted and promote_winner:
+        saved = save_model(ws, report.models[report.chosen], name=mv.name,
+                           items=dict(learned) if learned else None, card=card)
         out["saved"] = saved.spec
-        if report.promoted and promote_winner:
-            _make_champion(ws, saved.spec, actor=actor,
-                           reason=f"retrained on outcomes ({report.chosen} period)")
-        else:  # kept for a person to compare and choose: not in use
-            from ..registry.models import set_alias
-
-            out["saved"] = set_alias(ws, saved.spec, "challenger", actor=actor).spec
+        _make_champion(ws, saved.spec, actor=actor,
+                       reason=f"retrained on outcomes ({report.chosen} period)")
+    else:  # kept for a person to compare and choose: no version yet, not in use
+        assert keep_in is not None
+        out["kept"] = keep_version(ws, report.models[report.chosen], Path(keep_in),
+                                   name=mv.name, items=learned, card=card)
     return out
+
+
+#: the file beside a kept new version's files that holds the rows it learned from
+KEPT_ITEMS = "learned-rows.json"
+
+
+def keep_version(ws: Workspace, predictor: TabularPredictor, folder: Path, *, name: str,
+                 items: dict[str, list[str]] | None, card: dict[str, Any]) -> dict[str, Any]:
+    """Write a fitted new version of ``name`` to ``folder`` (its files, and the rows it
+    learned from), not as a model version: what :func:`save_kept_version` needs to save
+    it later, with each file's sha256 (checked then: the files are pickles)."""
+    import json
+    import shutil
+
+    from ..registry.models import _sha256
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    files = predictor.save(folder / "model")
+    (folder / KEPT_ITEMS).write_text(json.dumps(items), encoding="utf-8")
+    files = [*files, folder / KEPT_ITEMS]
+    root = ws.root.resolve()
+    return {"name": name, "folder": folder.resolve().relative_to(root).as_posix(),
+            "files": {f.relative_to(folder).as_posix(): _sha256(f) for f in files},
+            "card": card}
+
+
+def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
+    """Save a version :func:`keep_version` kept as the next version of its name (its
+    files checked against their sha256 first), and remove the kept folder. Returns the
+    new :class:`~glamlab.registry.models.ModelVersion` (not in use: promote it)."""
+    import json
+    import shutil
+
+    from ..errors import PredictorError
+    from ..predictors.base import Predictor
+    from ..registry.models import _sha256, save_model
+
+    folder = ws.root / str(kept["folder"])
+    for rel, digest in dict(kept["files"]).items():
+        f = folder / rel
+        if not f.exists() or _sha256(f) != digest:
+            raise PredictorError(f"the new version kept in {folder} is missing or has "
+                                 f"changed since it was trained ({rel})",
+                                 hint="retrain again")
+    predictor = Predictor.load(folder / "model")
+    items = json.loads((folder / KEPT_ITEMS).read_text(encoding="utf-8"))
+    saved = save_model(ws, predictor, name=str(kept["name"]), items=items,
+                       card=dict(kept["card"]))
+    shutil.rmtree(folder, ignore_errors=True)
+    return saved
 
 
 def _learned_rows(ws: Workspace, mv: Any, frame: pd.DataFrame, schema: TableSchema
@@ -337,5 +432,5 @@ def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray,
     return score
 
 
-__all__ = ["retrain_project", "TabularRetrainReport", "left_out_of_window",
-           "retrain_on_outcomes"]
+__all__ = ["retrain_project", "TabularRetrainReport", "keep_version", "last_day",
+           "left_out_of_window", "retrain_on_outcomes", "save_kept_version", "too_few_to_tell"]

@@ -82,4 +82,13 @@ def calendar_positions(frame: pd.DataFrame, schema: TableSchema) -> dict[str, st
     return out
 
 
-__all__ = ["calendar_positions"]
+def last_day(end: Any) -> str:
+    """The last day of a period whose ``end`` is the day after it (half-open, as glamlab
+    keeps periods), as a person reads it: August 2017, kept as [2017-08-01, 2017-09-01),
+    is shown 2017-08-01 to 2017-08-31."""
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(str(end)[:10]) - timedelta(days=1)).isoformat()
+
+
+__all__ = ["calendar_positions", "last_day"]

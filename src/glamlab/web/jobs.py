@@ -36,9 +36,10 @@ Job kinds:
 - ``retrain``: a tabular project's retraining on the outcomes people brought in or
   corrected (``glamlab retrain``: the current model and two new versions judged on the
   newest labelled window, from ``params["window_start"]``, the recent one learning from
-  ``params["recent_days"]``), with 95% intervals. The better new version is saved as a
-  ``challenger``, not in use: the retraining page shows both and a person chooses to
-  switch (:func:`switch_to_retrained`).
+  ``params["recent_days"]``), with 95% intervals. The better new version is kept in the
+  job's folder (:func:`kept_folder`), not saved as a model version and not in use, as
+  ``glamlab retrain`` saves none it does not put in use: the retraining page shows both
+  and a person chooses to switch (:func:`switch_to_retrained` saves it then).
 """
 
 from __future__ import annotations
@@ -388,7 +389,7 @@ def _retrain(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     try:
         res = retrain_project(ws, window_start=params.get("window_start") or None,
                               recent_days=int(params.get("recent_days") or 90),
-                              promote_winner=False, keep_new_version=True,
+                              promote_winner=False, keep_in=kept_folder(ws, int(job["id"])),
                               actor=str(job["created_by"]))
     except EvaluationError as exc:  # the fix in the retraining form's words, not flags
         hint = exc.hint or ""
@@ -405,22 +406,48 @@ def _retrain(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     return dict(_no_nan(res))
 
 
+def kept_folder(ws: Workspace, job_id: int) -> Path:
+    """Where a ``retrain`` job keeps its new version until a person switches to it."""
+    return ws.root / "retrained" / f"job-{job_id}"
+
+
+def retrained_spec(ws: Workspace, result: dict[str, Any]) -> str | None:
+    """The spec of a finished retrain's new version: the one it saved, or, for one only
+    kept, the version switching to it would save (the next of its name); None: none."""
+    if result.get("saved"):
+        return str(result["saved"])
+    kept = result.get("kept")
+    if not kept:
+        return None
+    from ..registry.models import list_models
+
+    name = str(kept["name"])
+    return f"{name}@{max((m.version for m in list_models(ws) if m.name == name), default=0) + 1}"
+
+
 def switch_to_retrained(ws: Workspace, job_id: int, user: str) -> str:
-    """Make the new version a finished ``retrain`` job saved the model in use (what
-    ``glamlab models promote`` does: the old one is kept as ``previous``, for a
-    rollback). Returns its spec."""
+    """Save the new version a finished ``retrain`` job kept as the next version of its
+    name and make it the model in use (what ``glamlab models promote`` does: the old one
+    is kept as ``previous``, for a rollback). Until then the job saved no model version,
+    as ``glamlab retrain`` saves none that is not put in use. Returns its spec. (A job
+    from before the kept versions, whose result names a version it ``saved``: that one.)"""
     from ..retraining import promote
+    from ..retraining.tabular import save_kept_version
 
     job = get(ws, job_id)
     result = dict(job["result"] or {}) if job else {}
     if job is None or job["kind"] != "retrain" or job["status"] != "done" \
-            or not result.get("saved"):
+            or not (result.get("saved") or result.get("kept")):
         raise GlamlabError("there is no retrained version to switch to",
                            hint="retrain first (Retrain from outcomes), then switch")
     if result.get("switched"):
         raise GlamlabError(f"{result['saved']} is already the model in use since "
                            f"{result['switched']['by']} switched to it",
                            hint="retrain again when more outcomes are in")
+    if result.get("kept"):
+        spec = save_kept_version(ws, result["kept"]).spec
+        result = {**result, "saved": spec, "kept": None}
+        _set(ws, job_id, result=result)  # saved once, whatever happens next
     spec = str(result["saved"])
     promote(ws, spec, actor=user, reason=f"switched to on the retraining page (job {job_id})")
     _set(ws, job_id, result={**result, "switched": {"by": user, "at": now().isoformat()}})

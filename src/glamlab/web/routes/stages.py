@@ -886,7 +886,7 @@ def _retrain_view(ws: Any, job: dict[str, Any] | None) -> dict[str, Any] | None:
     """A finished retrain job's result as the page shows it: each model's score and 95%
     interval on the same held-out rows, in words."""
     from ...retraining.gate import measure_words
-    from ...retraining.tabular import TRAINED_ON, left_out_of_window
+    from ...retraining.tabular import TRAINED_ON, last_day, left_out_of_window
 
     if not job or job["status"] != "done" or not job.get("result"):
         return None
@@ -896,9 +896,10 @@ def _retrain_view(ws: Any, job: dict[str, Any] | None) -> dict[str, Any] | None:
     rows = [{"who": f"Current model ({res['champion']})", "trained_on": "as it was trained",
              "rows": None, "score": res["scores"]["champion"], "interval": iv.get("champion"),
              "key": "champion"}]
+    spec = jobs.retrained_spec(ws, res)
     for key in ("recent", "all"):
-        rows.append({"who": "New version" + (f" ({res['saved']})" if key == res["chosen"]
-                                             and res.get("saved") else ""),
+        rows.append({"who": "New version" + (f" ({spec})" if key == res["chosen"]
+                                             and spec else ""),
                      "trained_on": TRAINED_ON[key], "rows": res["train_rows"][key],
                      "score": res["scores"][key], "interval": iv.get(key), "key": key,
                      "chosen": key == res["chosen"]})
@@ -909,7 +910,10 @@ def _retrain_view(ws: Any, job: dict[str, Any] | None) -> dict[str, Any] | None:
                            else res["scores"][res["chosen"]] - res["scores"]["champion"]),
             "difference_interval": iv.get("difference"),
             "left_out": left_out_of_window(int(res.get("window_learned") or 0)),
-            "job_id": job["id"]}
+            # the window as a person reads it: its last day (stored: the day after)
+            "last_day": res.get("window_last_day") or last_day(res["window"][1]),
+            "spec": spec, "kept": bool(res.get("kept")),
+            "too_few": res.get("too_few_to_tell"), "job_id": job["id"]}
 
 
 def _retrain_page(request: Request, *, asked: FormData | None = None,
@@ -1006,11 +1010,11 @@ def retrain_switch(request: Request, form: FormData = Depends(form_of),
                            hint="retrain first (Retrain from outcomes), then switch") from None
     job = jobs.get(ws, job_id)
     result = (job or {}).get("result") or {}
-    if job is None or job["kind"] != "retrain" or not result.get("saved"):
+    spec = jobs.retrained_spec(ws, result) if job is not None else None
+    if job is None or job["kind"] != "retrain" or not spec:
         raise GlamlabError("there is no retrained version to switch to",
                            hint="retrain first (Retrain from outcomes), then switch")
     if form.get("confirmed") != "yes":
-        spec = result["saved"]
         advice = ("The comparison advised switching: " if result.get("promoted") else
                   "The comparison advised keeping the current model: ")
         reasons = "; ".join((result.get("gate") or {}).get("reasons") or [])
@@ -1019,7 +1023,9 @@ def retrain_switch(request: Request, form: FormData = Depends(form_of),
             "question": f"Switch to the new version {spec}?",
             "consequence": f"Predictions, capacity planning and monitoring will use {spec} "
                            f"from now on instead of {result['champion']}, which is kept (an "
-                           "admin can switch back on the Admin page). " + advice + reasons,
+                           "admin can switch back on the Admin page). " + advice + reasons
+                           + (f". {result['too_few_to_tell']}" if result.get("too_few_to_tell")
+                              else ""),
             "yes": f"Yes, use {spec} from now on", "fields": {"job": str(job_id)}})
     jobs.switch_to_retrained(ws, job_id, user.username)
     request.app.state.models.clear()
