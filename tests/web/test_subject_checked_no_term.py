@@ -34,6 +34,9 @@ def test_a_record_checked_with_no_term_is_the_reviewers_in_every_export(
                                                   "record_checked": "T07768"},
                    follow_redirects=False)
         assert r.status_code == 303, r.text
+        # the Export page says what such a record's rows say
+        assert ("where none of the terms applies every row says so"
+                in c.get("/stages/export").text)
     finally:
         next(users, None)
     # the spreadsheet: every row of the record names rey, with when, and says why
