@@ -141,7 +141,7 @@ def test_the_queue_item_page_and_status_say_the_record_waits(make_ws: Any) -> No
     try:
         c = client("rey")
         page = c.get("/queue").text
-        assert page.count("This item waits: a reviewer has decided some of the labels "
+        assert page.count("This item waits: a reviewer has decided some of the terms "
                           "suggested for it, not all") == 1  # t2's ships, not t1's storm
         page = c.get("/items/t2").text
         assert 'id="gold-waits"' in page and "ships is still waiting in the review queue" in page

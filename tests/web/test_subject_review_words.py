@@ -18,7 +18,7 @@ def test_queue_and_item_page_speak_of_terms(make_ws: Any) -> None:
     try:
         c = client("rey")
         html = c.get("/queue").text
-        assert ("A person's labels for this item leave out <b>people</b>: they are "
+        assert ("A person's terms for this item leave out <b>people</b>: they are "
                 "<b>nature, places</b>") in html
         assert "labelled this item otherwise" not in html
         item = c.get("/items/T07768").text
@@ -56,7 +56,7 @@ def test_the_queue_keys_name_c_for_the_list_of_labels(make_ws: Any) -> None:
         html = client("rey").get("/queue").text
         keys = html[html.index('id="queue-keys"'):]
         keys = keys[:keys.index("</p>")]
-        assert "<kbd>c</kbd> the list of labels" in keys
+        assert "<kbd>c</kbd> the list of terms" in keys  # a subject project's word
         assert "<kbd>Tab</kbd> then <kbd>Enter</kbd> saves it" in keys
     finally:
         next(users, None)

@@ -158,12 +158,14 @@ GLAMLAB_NS = "urn:glamlab:ns:"
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 IIIF_CONTEXT = "http://iiif.io/api/presentation/3/context.json"
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 EXTENSION_CONTEXT: dict[str, Any] = {
     "glamlab": GLAMLAB_NS,
     "confidence": {"@id": "glamlab:confidence", "@type": XSD_DOUBLE},
     "action": {"@id": "glamlab:action"},
     "field": {"@id": "glamlab:field"},
     "confirmedBy": {"@id": "glamlab:confirmedBy"},
+    "confirmedAt": {"@id": "glamlab:confirmedAt", "@type": XSD_DATETIME},
     # the item metadata fields asked for, on the target: a list of {label, value} pairs
     # (rdfs:label and rdf:value in the Web Annotation context), as IIIF's metadata
     "metadata": {"@id": "glamlab:metadata", "@container": "@list"},
@@ -751,9 +753,7 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                 who, at = g.labels[d.label]
                 out[n] = GoldVerdict(True, who, at, spans=False)
             elif g.whole(multi):  # the person's label says otherwise: theirs wins
-                out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
-                                     labels=tuple(sorted(g.labels)),
-                                     label=gold_label_in_place(kind, d, g))
+                out[n] = _overruled(kind, d, g, multi)
         elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
@@ -773,6 +773,12 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
             # (single-label) the person's label is another: the row carries theirs
             out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
                                  labels=tuple(sorted(g.labels)), label=person)
+        elif multi and g is not None and g.checked is not None:
+            # (multi-label) a record a reviewer checked whole: a term it leaves out is
+            # one that person said does not apply, as the policy did (none at all: the
+            # record was checked with no term)
+            out[n] = GoldVerdict(False, g.checked[0], g.checked[1], spans=False,
+                                 labels=tuple(sorted(g.labels)), checked=True)
     for n in review:
         d = batch[n]
         if (d.item.item_id, d.label) in given:
@@ -781,9 +787,7 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
         elif classify and (g := labelled.get(d.item.item_id)) is not None and g.whole(multi):
             # the person's label is another: theirs wins, as over an accepted label
             # (single-label: the row carries it), until a reviewer decides
-            out[n] = GoldVerdict(False, g.annotator, g.at, spans=False,
-                                 labels=tuple(sorted(g.labels)),
-                                 label=gold_label_in_place(kind, d, g))
+            out[n] = _overruled(kind, d, g, multi)
         elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
@@ -793,6 +797,17 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
             out[n] = GoldVerdict(by.holds, str(by.saved.who), by.saved.at, spans=True,
                                  why=by.reason(), decision=by.saved.decision or "gold")
     return out
+
+
+def _overruled(kind: TaskKind[Any, Any], d: Decision, g: Any, multi: bool) -> GoldVerdict:
+    """The verdict of a person's gold labels ``g``, the item's whole set, on a candidate
+    they do not give: not accepted; by who checked the record, where a reviewer checked
+    it whole (multi-label), else by who gave the labels."""
+    if multi and g.checked is not None:
+        return GoldVerdict(False, g.checked[0], g.checked[1], spans=False,
+                           labels=tuple(sorted(g.labels)), checked=True)
+    return GoldVerdict(False, g.annotator, g.at, spans=False, labels=tuple(sorted(g.labels)),
+                       label=gold_label_in_place(kind, d, g))
 
 
 @dataclass(frozen=True)
@@ -817,6 +832,9 @@ class GoldVerdict:
     #: (single-label) the person's label the row carries in place of the model's
     #: (:func:`.act.gold_label_in_place`): exported accepted, as a correction is
     label: str | None = None
+    #: (multi-label) the gold is a record a reviewer checked whole (``annotator``):
+    #: every term it does not give is one they said does not apply
+    checked: bool = False
 
     @property
     def whose(self) -> str:
@@ -831,6 +849,13 @@ class GoldVerdict:
             return (f"settled by a gold label: {self.whose} label is {self.label!r}"
                     + (f", not the model's {model!r}" if model is not None else "")
                     + " (a person's label wins over the model's)")
+        if self.checked and not self.holds:
+            if not self.labels:
+                return (f"settled by a gold label: {self.annotator} checked the whole record "
+                        "and found none of the terms applies")
+            given = ", ".join(repr(x) for x in self.labels)
+            return (f"settled by a gold label: {self.annotator} checked the whole record: "
+                    f"its terms are {given}, not this one")
         if not self.spans and not self.holds:
             given = ", ".join(repr(x) for x in self.labels)
             return (f"settled by a gold label: {self.whose} "
@@ -1356,6 +1381,8 @@ def _provenance(row: dict[str, Any]) -> dict[str, Any]:
     })
     if row["confirmed_by"]:
         out["confirmedBy"] = row["confirmed_by"]
+        if row["confirmed_at"]:  # when they confirmed it (or checked its record)
+            out["confirmedAt"] = row["confirmed_at"]
     return out
 
 

@@ -33,7 +33,9 @@ the same checks:
   :func:`unmark_record_checked` takes a mistaken mark back), saves its whole set: the
   terms accepted, corrected to or given, and those the policy accepted that nobody
   rejected; every other term absent, a record with none trains as such
-  (:mod:`glamlab.tasks.partial_labels`).
+  (:mod:`glamlab.tasks.partial_labels`). Only the reviewer's mark says they checked the
+  whole record: the exports say so of it, not of a record whose last suggestion was
+  decided. :func:`add_term` adds a term the model did not suggest, as the reviewer's.
 - **Undo** (:mod:`.undo`): a reviewer takes back their own decision within ten
   minutes; the row is open again, the gold as before, the decision kept as withdrawn.
   In an entities project also an entity added or removed and a text marked checked or
@@ -44,6 +46,7 @@ the same checks:
 from .decisions import (
     ACTIONS,
     add_span,
+    add_term,
     decide,
     decide_many,
     list_decisions,
@@ -92,6 +95,7 @@ __all__ = [
     "NotFound",
     "StaleDecision",
     "add_span",
+    "add_term",
     "decide",
     "decide_many",
     "enqueue_rechecks",

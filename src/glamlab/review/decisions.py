@@ -643,6 +643,52 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
             "rejected": len(rejected), "split": done["split"]}
 
 
+def add_term(ws: Workspace, user: str, item_id: str, term: str) -> dict[str, Any]:
+    """A multi-label reviewer adds a term the model did not suggest for the record (or
+    did not send to review): ``term``, one of the project's, becomes one of the record's
+    terms, saved as ``user``'s gold (as accepting a suggestion of it would: every export
+    then gives it as the person's, :func:`glamlab.actions.act.unsuggested_gold`). A
+    suggestion of it still waiting in the queue is settled by it (not asked again). It
+    decides nothing about the record's other suggestions: the record trains once they
+    are decided, or once it is marked checked. Refused, nothing written, with one
+    :class:`LabelError` naming the item and the fix: not a multi-label project, a term
+    the project does not have, an item in the test split (its terms are kept as they
+    are), a term the record already has; :class:`NotFound` for no such item. Returns
+    the item, the ``term`` and the record's ``terms`` now."""
+    from ..store.queue import gold_labels
+    from ..tasks.kinds import Candidate, task_kind
+
+    kind = task_kind(ws.card)
+    if kind.name != "multi-label":
+        raise LabelError("adding a term is for multi-label projects", item=item_id,
+                         hint="correct the item's suggestion in the review queue instead")
+    if term not in ws.card.labels:
+        raise LabelError(f"{term!r} is not one of the project's terms, so it was not added "
+                         f"to {item_id}", item=item_id,
+                         hint=f"choose one of {', '.join(ws.card.labels)}")
+    st = ws.store.t
+    stamp = now()
+    with ws.store.write() as conn:
+        if conn.execute(sa.select(st.items.c.item_id).where(
+                st.items.c.item_id == item_id).limit(1)).first() is None:
+            raise NotFound(f"no item {item_id!r}", item=item_id, hint="reload the queue")
+        split = conn.execute(sa.select(st.splits.c.split).where(
+            st.splits.c.item_id == item_id)).scalar()
+        if split == "test":
+            raise LabelError(f"{item_id} is in the test split, which measures the models: its "
+                             f"terms are kept as they are, so {term!r} was not added",
+                             item=item_id, hint="change them with \"Change the label\" on "
+                                                "the item's page")
+        have = {t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t}
+        if term in have:
+            raise LabelError(f"{item_id} already has the term {term!r}", item=item_id,
+                             hint="choose another term")
+        _gold_label(ws, conn, kind, item_id, Candidate(term, 1.0), user, stamp)
+        terms = sorted(t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t)
+        ws.store.audit(conn, user, "labels.term_added", item_id, term=term, terms=terms)
+    return {"item_id": item_id, "term": term, "terms": terms}
+
+
 def unmark_record_checked(ws: Workspace, user: str, item_id: str, *,
                           at: datetime | None = None) -> dict[str, Any]:
     """Undo :func:`mark_record_checked` (pressed by mistake) within ten minutes

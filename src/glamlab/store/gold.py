@@ -30,12 +30,17 @@ REVIEW = "review"
 #: (:func:`glamlab.tasks.partial_labels.check_record`): the terms reviewers accepted or
 #: added and those the policy accepted that nobody rejected; every other term absent
 RECORD_CHECKED = "review: whole record checked"
+#: ``labels.source`` of a multi-label record's whole set saved when the last of its
+#: suggestions was decided (:func:`glamlab.review.decisions._last_suggestion`): what it
+#: trains with, as a checked record's, but the reviewer did not say they checked the whole
+#: record (they decided its suggestions, one at a time), so no export says they did
+ALL_DECIDED = "review: every suggestion decided"
 #: the ``labels.label`` of a checked record that has none of the project's terms (every
 #: suggestion rejected, none accepted by the policy): its whole set is empty, so it trains
 #: as a record none of the terms applies to (:meth:`MultiLabel.gold_from_rows`)
 NO_TERMS = ""
 #: the sources of gold that came from review (what a reviewer's corrections count)
-REVIEW_SOURCES = (REVIEW, RECORD_CHECKED)
+REVIEW_SOURCES = (REVIEW, RECORD_CHECKED, ALL_DECIDED)
 
 
 def in_force(labels: sa.Table | None = None) -> Any:
@@ -55,7 +60,8 @@ def from_review(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
     """The items among ``ids`` whose label in force (:func:`in_force`) came from review:
     a person deciding on a model's prediction (``labels`` rows with source "review",
     written by :mod:`glamlab.review.decisions`), or a multi-label record a reviewer
-    checked whole (:data:`RECORD_CHECKED`). A later annotator's label (an import,
+    checked whole (:data:`RECORD_CHECKED`) or whose every suggestion was decided
+    (:data:`ALL_DECIDED`). A later annotator's label (an import,
     the labelling page) replaces it, and the item no longer counts."""
     t = schema.labels
     found: set[str] = set()

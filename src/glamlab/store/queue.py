@@ -32,7 +32,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import schema
-from .gold import NO_TERMS, RECORD_CHECKED, REVIEW, REVIEW_SOURCES, SECOND, in_force
+from .gold import (
+    ALL_DECIDED,
+    NO_TERMS,
+    RECORD_CHECKED,
+    REVIEW,
+    REVIEW_SOURCES,
+    SECOND,
+    in_force,
+)
 from .ids import among, id_batches
 
 #: ``span_sets.source`` of a gold set built from reviewers' decisions on single spans
@@ -152,6 +160,10 @@ class ItemGold:
     #: a reviewer's decision on one suggestion wrote them (``labels.source`` "review"):
     #: in a multi-label project such gold is that decision, not the item's whole set
     by_review: bool
+    #: (multi-label) who checked the whole record and when (``labels.source``
+    #: :data:`~.gold.RECORD_CHECKED`), where a reviewer did; with no ``labels``: the
+    #: record was checked and none of the terms applies (:data:`~.gold.NO_TERMS`)
+    checked: tuple[str, Any] | None = None
 
     def whole(self, multi_label: bool) -> bool:
         """Whether the labels are the item's whole set, so a label not among them is one
@@ -162,12 +174,18 @@ class ItemGold:
 
     @property
     def annotator(self) -> str:
-        """Who gave the gold (the latest annotator's rows are the gold)."""
+        """Who gave the gold (the latest annotator's rows are the gold; a record checked
+        with no term: who checked it)."""
+        if not self.labels and self.checked is not None:
+            return str(self.checked[0])
         return max(self.labels.values(), key=lambda w: (w[1] is not None, w[1]))[0]
 
     @property
     def at(self) -> Any:
-        """When the gold was given: its latest label's time."""
+        """When the gold was given: its latest label's time (a record checked with no
+        term: when it was checked)."""
+        if not self.labels and self.checked is not None:
+            return self.checked[1]
         return max(self.labels.values(), key=lambda w: (w[1] is not None, w[1]))[1]
 
 
@@ -184,21 +202,28 @@ def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGol
     theirs), and when (not a blind second label, which is never gold beside another's).
     A multi-label record a reviewer checked whole (:data:`~.gold.RECORD_CHECKED`) is
     credited so too, and is its whole set (a term the policy accepted in it is the
-    checker's: they saw it and left it); the empty set of a record checked with no term
-    (:data:`~.gold.NO_TERMS`) gives no label, so such a record is not among those
-    returned."""
+    checker's: they saw it and left it), with who checked it and when (``checked``); the
+    empty set of a record checked with no term (:data:`~.gold.NO_TERMS`) gives no label:
+    such a record is returned with no ``labels``, its whole set, and ``checked`` (every
+    export then says that person found none of the terms applies)."""
     labels = schema.labels
     ids = sorted(set(item_ids))
     found: dict[str, dict[str, tuple[str, Any]]] = {}
     reviewed: set[str] = set()
     whole: set[str] = set()
     credited: set[str] = set()
+    checked: dict[str, tuple[str, Any]] = {}
     for ids_part in id_batches(conn, ids):
         for r in conn.execute(sa.select(labels.c.item_id, labels.c.label, labels.c.annotator,
                                         labels.c.created_at, labels.c.source)
                               .where(among(conn, labels.c.item_id, ids_part), in_force(labels))
                               .order_by(labels.c.id)):
-            if r.label == NO_TERMS and r.source == RECORD_CHECKED:
+            if r.source == RECORD_CHECKED:
+                checked[r.item_id] = (r.annotator, r.created_at)
+            if r.label == NO_TERMS and r.source in (RECORD_CHECKED, ALL_DECIDED):
+                if r.source == RECORD_CHECKED:  # its whole set: none of the terms
+                    found.setdefault(r.item_id, {})
+                    whole.add(r.item_id)
                 continue
             found.setdefault(r.item_id, {})[r.label] = (r.annotator, r.created_at)
             if r.source == REVIEW:
@@ -222,7 +247,8 @@ def item_gold(conn: sa.Connection, item_ids: Iterable[str]) -> dict[str, ItemGol
             given = found[item_id]
             for label in given:
                 given[label] = first.get((item_id, label), given[label])
-    return {i: ItemGold(given, i in reviewed and i not in whole) for i, given in found.items()}
+    return {i: ItemGold(given, i in reviewed and i not in whole, checked.get(i))
+            for i, given in found.items()}
 
 
 def partial_review_label_items(conn: sa.Connection, item_ids: Iterable[str]) -> set[str]:

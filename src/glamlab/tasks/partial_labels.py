@@ -165,10 +165,14 @@ def check_record(ws: Workspace, conn: sa.Connection, item_id: str, *, user: str,
     :class:`LabelError` naming the item for an item in the test split (its gold is kept as
     it is). Audited as ``labels.record_checked`` (``auto``: the last decision on the
     record checked it; ``rejected``: the suggestions the check rejected, each
-    ``[queue_id, decision_id, version]``, for its undo). Returns the item, its ``terms``, those the policy accepted
+    ``[queue_id, decision_id, version]``, for its undo). Saved as
+    :data:`~glamlab.store.gold.RECORD_CHECKED` where the reviewer said they checked the
+    whole record, as :data:`~glamlab.store.gold.ALL_DECIDED` where it was the last
+    decision (``auto``): the exports then claim nothing of the terms they did not
+    decide. Returns the item, its ``terms``, those the policy accepted
     (``policy_terms``), the ``added`` and ``retired`` label rows and ``split_created``."""
     from ..store import schema
-    from ..store.gold import NO_TERMS, RECORD_CHECKED, SECOND, in_force
+    from ..store.gold import ALL_DECIDED, NO_TERMS, RECORD_CHECKED, SECOND, in_force
 
     labels, splits = schema.labels, schema.splits
     split = conn.execute(sa.select(splits.c.split).where(splits.c.item_id == item_id)).scalar()
@@ -190,7 +194,8 @@ def check_record(ws: Workspace, conn: sa.Connection, item_id: str, *, user: str,
     added: list[int] = []
     for term in terms or [NO_TERMS]:
         ins = conn.execute(labels.insert().values(
-            item_id=item_id, label=term, value=None, annotator=user, source=RECORD_CHECKED,
+            item_id=item_id, label=term, value=None, annotator=user,
+            source=ALL_DECIDED if auto else RECORD_CHECKED,
             active=True, created_at=stamp))
         added.append(int(ins.inserted_primary_key[0]))  # type: ignore[index]
     if split is None:

@@ -140,6 +140,9 @@ class TaskKind(Generic[G, P]):
     #: what review-queue rows are about, in words ("items"; "suggested labels" for
     #: multi-label, "spans" for entities)
     candidates_word: ClassVar[str] = "items"
+    #: what the review queue's cards and keys call the project's labels (one, several):
+    #: "label"; a multi-label project's are its vocabulary's "terms"
+    label_words: ClassVar[tuple[str, str]] = ("label", "labels")
     #: what a project's items are called on its pages, by modality (one, several): a
     #: tabular project's items are the rows of its table; any other's are "items"
     nouns: ClassVar[dict[str, tuple[str, str]]] = {"tabular": ("row", "rows")}

@@ -422,6 +422,8 @@ class MultiLabel(Classification):
     options: ClassVar[dict[str, Any]] = {"threshold": 0.5, "k": 5}
     #: each review row is one label suggested for one item
     candidates_word: ClassVar[str] = "suggested labels"
+    #: a record's subject terms, as a cataloguer calls them (the queue's cards and keys)
+    label_words: ClassVar[tuple[str, str]] = ("term", "terms")
 
     def _card_options(self, card: ProjectCard) -> dict[str, Any]:
         k = card.section("evaluation").get("k")  # where cards kept it before [task]

@@ -154,13 +154,21 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
             given = gold_labels(conn, ids)
             policy = policy_accepted_terms(ws, conn, ids)
             splits = split_of(ws, ids, conn=conn)
+        with ws.store.read() as conn:  # a record's last suggestion waiting: said on it
+            from ...tasks.partial_labels import needs_check, open_suggestions
+
+            last_open = {i for i in ids if len(open_suggestions(conn, i)) == 1
+                         and needs_check(conn, i)}
         for r in rows:
+            r["last_open"] = r["item_id"] in last_open
             r["item_waits"] = r["item_id"] in waiting
             r["record_terms"] = sorted(t for t in given.get(r["item_id"], ()) if t)
             r["policy_terms"] = [t for t in policy.get(r["item_id"], [])
                                  if t not in r["record_terms"]]
             r["in_test"] = splits.get(r["item_id"]) == "test"
+    last_record = _last_record(ws, request.query_params.get("last") or "")
     return render(request, "queue.html", {
+        "last_record": last_record, "term_added": request.query_params.get("term") or "",
         "acted": False if rows else _acted(ws), "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
         "lease_s": int(review.DEFAULT_LEASE_S), "heartbeat_s": review.LEASE_HEARTBEAT_S,
@@ -175,6 +183,25 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "kept": request.query_params.get("kept") or "",
         "carried": _count_param(request, "carried"),
         "dropped": _count_param(request, "dropped"), **extra}, status=status)
+
+
+def _last_record(ws: Any, item_id: str) -> dict[str, Any] | None:
+    """(multi-label) The record whose last suggestion the reviewer just decided (the
+    address's ``last``): its id, its terms now (what it trains with) and the project's
+    other terms (to add one); None where there is none, or it is not the project's."""
+    if not item_id or ws.card.kind != "multi-label":
+        return None
+    import sqlalchemy as sa
+
+    from ...store.queue import gold_labels
+
+    with ws.store.read() as conn:
+        if conn.execute(sa.select(ws.store.t.items.c.item_id).where(
+                ws.store.t.items.c.item_id == item_id).limit(1)).first() is None:
+            return None
+        terms = sorted(t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t)
+    return {"item_id": item_id, "terms": terms,
+            "missing": [t for t in ws.card.labels if t not in terms]}
 
 
 def _has_authority(ws: Any) -> bool:
@@ -453,8 +480,11 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page
     request.app.state.queue_counts.decided([result])
+    # (multi-label) the record's last suggestion: the page says the record now trains
+    # with its terms as they stand, and offers to add a term or mark it checked
+    last = {"last": result["item_id"]} if "record_checked" in result else {}
     return _back_to_queue(request, form, done=action, settled=len(result.get("settled") or []) or "",
-                          **_earlier(result), **_undo_of([result], request))
+                          **_earlier(result), **_undo_of([result], request), **last)
 
 
 @router.post("/queue/find-record")
@@ -512,6 +542,31 @@ def queue_record_checked(request: Request, form: FormData = Depends(form_of),
     request.app.state.queue_counts.invalidate()
     return _back_to_queue(request, form, done="record-checked", text=item_id,
                           settled=done["rejected"] or "")
+
+
+@router.post("/queue/add-term")
+def queue_add_term(request: Request, form: FormData = Depends(form_of),
+                   user: User = Depends(writer("reviewer", "decide review items"))
+                   ) -> Response:
+    """A multi-label reviewer adds a term the model did not suggest to a record (a card's
+    "Add term", or the one offered once a record's last suggestion is decided): saved as
+    theirs (:func:`review.add_term`). A refusal is said at the top of the queue page."""
+    row = str(form.get("add_term") or "")
+    item_id = str(form.get(f"term_item_{row}") or "")
+    term = str(form.get(f"term_{row}") or "")
+    if not row or not item_id:
+        raise HTTPException(422, "no record named: reload the queue")
+    ws = request.app.state.ws
+    try:
+        added = review.add_term(ws, user.username, item_id, term)
+    except GlamlabError as exc:
+        back = _queue_view(form, ws.card.labels)
+        page = _queue(request, user, **back, kind="", status=422,
+                      decide_problem={"message": exc.message, "hint": exc.hint})
+        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+        return page
+    request.app.state.queue_counts.invalidate()
+    return _back_to_queue(request, form, done="term-added", text=item_id, term=added["term"])
 
 
 @router.post("/queue/record-unchecked")

@@ -101,6 +101,9 @@
         }
       } else if (key === "c") {
         row.querySelector('[data-act="c"]').focus(); e.preventDefault();
+      } else if (key === "t" && row.querySelector('[data-act="t"]')) {
+        // (multi-label) the list of terms to add one the model did not suggest
+        row.querySelector('[data-act="t"]').focus(); e.preventDefault();
       } else if (key === "e" && row.querySelector("[data-add-text]")) {
         row.querySelector("[data-add-text]").focus(); e.preventDefault();
       } else if (key === "x") {
