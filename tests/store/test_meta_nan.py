@@ -166,3 +166,62 @@ def test_a_nan_written_now_is_stored_as_null(make_ws, tmp_path):
     with ws.store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).where(
             t.c.is_current.is_(True), t.c.meta["year"].as_string().is_(None))).scalar() == 2
+
+
+def _old_export(tmp_path: Path) -> Path:
+    """A backup (glamlab db export) of a SQLite workspace at schema 18 whose items'
+    metadata holds NaN, as the older glamlab wrote it: the file holds ``NaN`` too."""
+    from glamlab.store import Store, now
+    from glamlab.store.transfer import export_store
+
+    old = Store(str(tmp_path / "old.db"))
+    with old.write() as conn:
+        ing = conn.execute(old.t.ingests.insert().values(sources=["t"], started_at=now())
+                           ).inserted_primary_key[0]
+        for n, meta in enumerate(({"place": "Paris", "year": NAN}, {"place": "Bern", "year": 1901,
+                                                                    "title": "NaN bread"})):
+            conn.execute(sa.text(
+                "INSERT INTO items (item_id, version, is_current, modality, source_kind, "
+                "source, content_hash, meta, ingest_id, created_at) VALUES (:i, 1, 1, 'text', "
+                "'csv', 't', :h, :m, :g, :at)"), {"i": f"o{n}", "h": f"h{n}", "g": ing,
+                                                  "m": json.dumps(meta), "at": now()})
+        conn.execute(sa.text("DELETE FROM schema_migrations WHERE version >= 19"))
+    path = tmp_path / "old.zip"
+    export_store(old, path)
+    old.dispose()
+    return path
+
+
+def _imported_meta(url: str, dump: Path) -> dict[str, Any]:
+    from glamlab.store import Store
+    from glamlab.store.transfer import import_store
+
+    store = Store(url)
+    try:
+        import_store(store, dump)
+        t = store.t.items
+        with store.read() as conn:
+            paris = conn.execute(sa.select(t.c.item_id).where(
+                t.c.meta["place"].as_string() == "Paris")).scalars().all()
+            assert paris == ["o0"]
+            return dict(conn.execute(sa.select(t.c.item_id, t.c.meta)).all())
+    finally:
+        store.dispose()
+
+
+def test_an_older_backup_with_nan_is_imported_with_null(tmp_path):
+    """Importing the backup runs migration 19 on its rows (SQLite); nothing is lost."""
+    dump = _old_export(tmp_path)
+    assert _imported_meta(str(tmp_path / "new.db"), dump) == {
+        "o0": {"place": "Paris", "year": None},
+        "o1": {"place": "Bern", "year": 1901, "title": "NaN bread"}}
+
+
+@pytest.mark.postgres
+def test_an_older_backup_with_nan_goes_into_postgresql(tmp_path, pg_db):
+    """PostgreSQL's jsonb refused the row with NaN ("Token "NaN" is invalid"): the
+    import of the whole backup failed. It is now stored as null."""
+    dump = _old_export(tmp_path)
+    assert _imported_meta(pg_db("nan"), dump) == {
+        "o0": {"place": "Paris", "year": None},
+        "o1": {"place": "Bern", "year": 1901, "title": "NaN bread"}}

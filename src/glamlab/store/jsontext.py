@@ -46,8 +46,17 @@ def encoder(**kw: Any) -> Callable[[Any], str]:
     return encode
 
 
-#: ``json.dumps(value)`` as strict JSON: the engine's ``json_serializer``
-dumps = encoder()
+_strict = json.JSONEncoder(allow_nan=False).encode
+
+
+def dumps(value: Any) -> str:
+    """``json.dumps(value)`` as strict JSON, NaN and infinity as null: the engine's
+    ``json_serializer``. A plain function, not one :func:`encoder` makes: psycopg keeps
+    one adapter per serializer function, and warns about (and would leak) a closure."""
+    try:
+        return _strict(value)
+    except ValueError:
+        return _strict(finite(value))
 
 
 def made_finite(value: Any) -> tuple[Any, bool]:
