@@ -11,7 +11,6 @@ Re-ingesting adds nothing; changed content becomes a new item version.
 from __future__ import annotations
 
 import importlib
-import json
 import time
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 
 from ..errors import IngestError
 from ..progress import Progress, plural
-from ..store import now
+from ..store import jsontext, now
 from .base import (
     IngestOptions,
     Problem,
@@ -552,7 +551,7 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
     true_proc = t.items.c.is_current.type.dialect_impl(dialect).bind_processor(dialect)
     db_stamp = stamp_proc(stamp) if stamp_proc else stamp
     db_true = true_proc(True) if true_proc else True
-    dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    dumps = jsontext.encoder(ensure_ascii=False, default=str)  # a NaN as null, not NaN
     current: dict[str, tuple[str, int, str]] = {}
     ids = [r.item_id for r in records]
     for i in range(0, len(ids), 900):

@@ -26,7 +26,7 @@ from sqlalchemy import event
 
 from ..errors import DatabaseUnavailable, SchemaTooNew, StoreError
 from ..files import touch_private
-from . import migrations, schema
+from . import jsontext, migrations, schema
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,7 @@ class Store:
                 connect_args={"timeout": 60, "check_same_thread": False},
                 pool_size=8,
                 max_overflow=8,
+                json_serializer=jsontext.dumps,  # strict JSON: NaN as null
             )
 
             @event.listens_for(engine, "connect")
@@ -172,6 +173,7 @@ class Store:
                 pool_pre_ping=True,
                 pool_size=8,
                 max_overflow=8,
+                json_serializer=jsontext.dumps,  # strict JSON: NaN as null (jsonb refuses it)
                 connect_args={"connect_timeout": 10} if self.url.startswith("postgresql") else {},
             )
         except ModuleNotFoundError as exc:

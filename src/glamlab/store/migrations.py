@@ -302,6 +302,68 @@ def _ingest_errors_warning(conn: sa.Connection) -> None:
         e.c.reason.like("%; the page was stored as text only")).values(warning=True))
 
 
+def items_meta_without_nan(conn: sa.Connection, *, batch: int = 500) -> int:
+    """Rewrite the items' metadata that holds a NaN or infinity, written by a glamlab
+    that stored pandas' empty cell as Python's ``NaN`` (not JSON: SQLite's JSON
+    functions fail with "malformed JSON" on every trend and every filter over the
+    items' fields), with null in its place, as ingest now stores it. Every version of an
+    item is rewritten; nothing else changes (not the item's content hash, so a later
+    ingest of the same file finds it unchanged). Returns how many items (ids) changed,
+    and says so in a warning and an audit entry. Safe to run again (it then finds none).
+
+    PostgreSQL's ``jsonb`` never held such a value (it refused the row), so only SQLite
+    rows can hold one; the query is the same on both."""
+    import json
+
+    from .jsontext import made_finite
+
+    items = schema.items
+    text = sa.cast(items.c.meta, sa.Text)
+    # the candidates: JSON text with NaN or Infinity in it (case-sensitive on both
+    # stores, unlike SQLite's LIKE), each parsed to tell a number from a word in a string
+    found = ((sa.func.instr(text, "NaN") > 0) | (sa.func.instr(text, "Infinity") > 0)
+             if conn.dialect.name == "sqlite"
+             else text.like("%NaN%") | text.like("%Infinity%"))
+    last, changed, ids = 0, 0, set()
+    while True:
+        rows = conn.execute(sa.select(items.c.pk, items.c.item_id, text.label("meta"))
+                            .where(items.c.pk > last, found).order_by(items.c.pk)
+                            .limit(batch)).all()
+        if not rows:
+            break
+        last = rows[-1].pk
+        for r in rows:
+            meta, nan = made_finite(json.loads(r.meta))
+            if nan:
+                conn.execute(items.update().where(items.c.pk == r.pk).values(meta=meta))
+                changed += 1
+                ids.add(r.item_id)
+    if ids:
+        import logging
+
+        from .engine import now
+
+        shown = sorted(ids)
+        logging.getLogger(__name__).warning(
+            "upgrading the workspace database: the metadata of %d item%s held NaN or "
+            "Infinity (an empty cell, as an older glamlab stored it), which is not JSON and "
+            "stopped trends and filters on the items' fields; now stored as no value "
+            "(null), as ingest stores it today: %s%s",
+            len(ids), "" if len(ids) == 1 else "s",
+            ", ".join(shown[:10]), f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+        conn.execute(schema.audit_log.insert().values(
+            at=now(), actor="glamlab", action="items.meta_nan_to_null", object=None,
+            details={"items": len(ids), "versions": changed, "item_ids": shown[:100]}))
+    return len(ids)
+
+
+@migration(19, "items_meta_without_nan")
+def _items_meta_without_nan(conn: sa.Connection) -> None:
+    """A NaN or infinity in the items' metadata becomes null
+    (:func:`items_meta_without_nan`)."""
+    items_meta_without_nan(conn)
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))
