@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -172,6 +172,10 @@ class EarlierGoldOut(BaseModel):
     dropped: int = Field(description="those that no longer do: left out of the new gold "
                                      "(kept in the history)")
 
+
+#: the largest row id a store holds (SQLite's and PostgreSQL's BIGINT): a path's id
+#: above it is refused (422), not passed on to the database (SQLite: OverflowError)
+ROW_ID_MAX = 2**63 - 1
 
 _EARLIER = ("set only for a text ingested again with other words after its gold spans "
             "were made: how many of them the new gold kept and dropped")
@@ -671,7 +675,7 @@ class ChangeUndoOut(BaseModel):
 
 @router.post("/decisions/{decision_id}/undo", response_model=UndoOut,
              responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
-def post_decision_undo(request: Request, decision_id: int,
+def post_decision_undo(request: Request, decision_id: int = Path(ge=1, le=ROW_ID_MAX),
                        user: User = Depends(api_writer("reviewer", "decide review items"))
                        ) -> dict[str, Any]:
     """Take back your own decision within ten minutes: its queue row is open again (its
@@ -690,7 +694,7 @@ def post_decision_undo(request: Request, decision_id: int,
 
 @router.post("/changes/{change_id}/undo", response_model=ChangeUndoOut,
              responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
-def post_change_undo(request: Request, change_id: int,
+def post_change_undo(request: Request, change_id: int = Path(ge=1, le=ROW_ID_MAX),
                      user: User = Depends(api_writer("reviewer", "decide review items"))
                      ) -> dict[str, Any]:
     """Entities: take back your own change to a text's entities that is no decision

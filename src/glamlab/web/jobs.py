@@ -106,6 +106,10 @@ def latest(ws: Workspace, kind: str) -> dict[str, Any] | None:
 
 
 def get(ws: Workspace, job_id: int) -> dict[str, Any] | None:
+    """The job ``job_id``, or None (also for a number no row id can be: a form's
+    ``job=99999999999999999999`` is no job, not an OverflowError from SQLite)."""
+    if not 0 < job_id < 2**63:
+        return None
     t = ws.store.t.jobs
     with ws.store.read() as conn:
         row = conn.execute(sa.select(t).where(t.c.id == job_id)).first()
