@@ -346,6 +346,29 @@ def keep_version(ws: Workspace, predictor: TabularPredictor, folder: Path, *, na
             "card": card}
 
 
+#: the folder of the workspace under which retrain jobs keep their new versions
+KEPT_ROOT = "retrained"
+
+
+def kept_path(ws: Workspace, kept: dict[str, Any]) -> Path:
+    """The folder a ``kept`` description (a job's stored result) names, resolved: only
+    a folder under the workspace's ``retrained/`` is one :func:`keep_version` wrote. Any
+    other (``..``, an absolute path, the workspace itself: a job's result read from the
+    database, which a restored backup or an edit may have changed) is refused with a
+    :class:`~glamlab.errors.PredictorError`, so switching never reads models from, nor
+    removes, a folder elsewhere."""
+    from ..errors import PredictorError
+
+    base = (ws.root / KEPT_ROOT).resolve()
+    name = str(kept.get("folder") or "")
+    folder = (ws.root / name).resolve()
+    if not name or folder == base or not folder.is_relative_to(base):
+        raise PredictorError(f"the new version's folder {name!r} is not one a retrain keeps "
+                             f"(those are under {KEPT_ROOT}/ in the workspace), so nothing "
+                             "was saved or removed", hint="retrain again")
+    return folder
+
+
 def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
     """Save a version :func:`keep_version` kept as the next version of its name (its
     files checked against their sha256 first), and remove the kept folder. Returns the
@@ -357,10 +380,10 @@ def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
     from ..predictors.base import Predictor
     from ..registry.models import _sha256, save_model
 
-    folder = ws.root / str(kept["folder"])
+    folder = kept_path(ws, kept)
     for rel, digest in dict(kept["files"]).items():
-        f = folder / rel
-        if not f.exists() or _sha256(f) != digest:
+        f = (folder / str(rel)).resolve()
+        if not f.is_relative_to(folder) or not f.is_file() or _sha256(f) != digest:
             raise PredictorError(f"the new version kept in {folder} is missing or has "
                                  f"changed since it was trained ({rel})",
                                  hint="retrain again")

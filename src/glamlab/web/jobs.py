@@ -412,7 +412,9 @@ def _retrain(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 
 def kept_folder(ws: Workspace, job_id: int) -> Path:
     """Where a ``retrain`` job keeps its new version until a person switches to it."""
-    return ws.root / "retrained" / f"job-{job_id}"
+    from ..retraining.tabular import KEPT_ROOT
+
+    return ws.root / KEPT_ROOT / f"job-{job_id}"
 
 
 def retrained_spec(ws: Workspace, result: dict[str, Any]) -> str | None:
