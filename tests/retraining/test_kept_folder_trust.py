@@ -62,3 +62,57 @@ def test_a_file_name_outside_the_kept_folder_is_refused(
     with pytest.raises(PredictorError, match="missing or has changed"):
         tabular.save_kept_version(SimpleNamespace(root=root), kept)
     assert folder.is_dir() and other.exists()
+
+
+def _kept(tmp_path: Path) -> tuple[SimpleNamespace, dict[str, Any], Path]:
+    root = tmp_path / "ws"
+    folder = root / "retrained" / "job-3"
+    (folder / "model").mkdir(parents=True)
+    (folder / "model" / "m.bin").write_bytes(b"the new version")
+    (folder / tabular.KEPT_ITEMS).write_text("null", encoding="utf-8")
+    kept = {"name": "m", "folder": "retrained/job-3", "card": {},
+            "files": {"model/m.bin": _digest(folder / "model" / "m.bin"),
+                      tabular.KEPT_ITEMS: _digest(folder / tabular.KEPT_ITEMS)}}
+    return SimpleNamespace(root=root), kept, folder
+
+
+def test_two_switches_at_once_save_the_version_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second admin's switch arrives while the first is saving (forced: the first's
+    save_model starts the second): before, both passed the sha256 check and both saved
+    it, m@2 and m@3 from one retrain."""
+    ws, kept, folder = _kept(tmp_path)
+    monkeypatch.setattr("glamlab.predictors.base.Predictor.load",
+                        classmethod(lambda cls, d, **kw: object()))
+    saved: list[str] = []
+    second: list[BaseException] = []
+
+    def save_model(ws_: Any, p: Any, **kw: Any) -> SimpleNamespace:
+        if not saved and not second:
+            try:
+                tabular.save_kept_version(ws, dict(kept))
+            except PredictorError as exc:
+                second.append(exc)
+        saved.append(f"m@{len(saved) + 2}")
+        return SimpleNamespace(spec=saved[-1])
+
+    monkeypatch.setattr("glamlab.registry.models.save_model", save_model)
+    assert tabular.save_kept_version(ws, kept).spec == "m@2"
+    assert saved == ["m@2"]
+    assert len(second) == 1 and "being saved by another switch" in str(second[0])
+    assert not folder.exists() and not folder.with_name("job-3.saving").exists()
+
+
+def test_a_failed_save_leaves_the_kept_version_to_try_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws, kept, folder = _kept(tmp_path)
+    monkeypatch.setattr("glamlab.predictors.base.Predictor.load",
+                        classmethod(lambda cls, d, **kw: object()))
+
+    def fails(*a: Any, **kw: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("glamlab.registry.models.save_model", fails)
+    with pytest.raises(OSError):
+        tabular.save_kept_version(ws, kept)
+    assert (folder / "model" / "m.bin").read_bytes() == b"the new version"

@@ -372,7 +372,12 @@ def kept_path(ws: Workspace, kept: dict[str, Any]) -> Path:
 def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
     """Save a version :func:`keep_version` kept as the next version of its name (its
     files checked against their sha256 first), and remove the kept folder. Returns the
-    new :class:`~glamlab.registry.models.ModelVersion` (not in use: promote it)."""
+    new :class:`~glamlab.registry.models.ModelVersion` (not in use: promote it).
+
+    The folder is first claimed by renaming it (atomic, also between processes): of two
+    admins switching at once, one saves the version and the other is refused, rather
+    than both saving it (two new versions of one retrain, both promoted). Where saving
+    fails, the folder is put back, so switching can be tried again."""
     import json
     import shutil
 
@@ -380,17 +385,32 @@ def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
     from ..predictors.base import Predictor
     from ..registry.models import _sha256, save_model
 
-    folder = kept_path(ws, kept)
-    for rel, digest in dict(kept["files"]).items():
-        f = (folder / str(rel)).resolve()
-        if not f.is_relative_to(folder) or not f.is_file() or _sha256(f) != digest:
-            raise PredictorError(f"the new version kept in {folder} is missing or has "
-                                 f"changed since it was trained ({rel})",
-                                 hint="retrain again")
-    predictor = Predictor.load(folder / "model")
-    items = json.loads((folder / KEPT_ITEMS).read_text(encoding="utf-8"))
-    saved = save_model(ws, predictor, name=str(kept["name"]), items=items,
-                       card=dict(kept["card"]))
+    kept_at = kept_path(ws, kept)
+    folder = kept_at.with_name(kept_at.name + ".saving")
+    try:
+        kept_at.rename(folder)
+    except OSError:
+        if folder.exists():
+            raise PredictorError(f"the new version kept in {kept_at} is being saved by "
+                                 "another switch to it right now, so it was not saved twice",
+                                 hint="reload the retraining page; if no switch shows "
+                                      "there within a few minutes, retrain again") from None
+        raise PredictorError(f"the new version kept in {kept_at} is missing",
+                             hint="retrain again") from None
+    try:
+        for rel, digest in dict(kept["files"]).items():
+            f = (folder / str(rel)).resolve()
+            if not f.is_relative_to(folder) or not f.is_file() or _sha256(f) != digest:
+                raise PredictorError(f"the new version kept in {kept_at} is missing or has "
+                                     f"changed since it was trained ({rel})",
+                                     hint="retrain again")
+        predictor = Predictor.load(folder / "model")
+        items = json.loads((folder / KEPT_ITEMS).read_text(encoding="utf-8"))
+        saved = save_model(ws, predictor, name=str(kept["name"]), items=items,
+                           card=dict(kept["card"]))
+    except BaseException:
+        folder.rename(kept_at)  # as it was: switching can be tried again
+        raise
     shutil.rmtree(folder, ignore_errors=True)
     return saved
 
