@@ -155,3 +155,26 @@ def test_the_card_says_terms_and_names_the_record_once(make_ws: Any) -> None:
     assert "Right term for T07768" in card
     assert '<label for="filter-label">Predicted term</label>' in html
     assert "the right term: saved at once" in _keys(html)
+
+
+def test_a_record_with_every_term_is_offered_no_empty_add_term(make_ws: Any) -> None:
+    """The last suggestion of a record that already has every one of the project's terms:
+    the page offered "Add a term" with an empty list (pressing it could only fail, "'' is
+    not one of the project's terms") and told the reviewer to add a missing term there.
+    Now it offers only to mark the record checked, and says why."""
+    ws = subjects_ws(make_ws, gold=["places", "nature"])
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        c = client("rey")
+        row = next(r for r in c.get("/api/queue").json() if r["label"] == "people")
+        page = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{row['id']}:{row['version']}:accept"}).text
+        said = page[page.index('id="last-suggestion"'):]
+        said = said[:said.index("</span>")]
+        assert "(<b>nature</b>, <b>people</b>, <b>places</b>)" in said
+        assert 'id="last-add-term"' not in page and "add it here" not in said
+        assert "it has every one of the project's terms; if they all apply, say so" in said
+        assert 'id="last-record-checked"' in page
+    finally:
+        next(users, None)

@@ -346,10 +346,38 @@ def keep_version(ws: Workspace, predictor: TabularPredictor, folder: Path, *, na
             "card": card}
 
 
+#: the folder of the workspace under which retrain jobs keep their new versions
+KEPT_ROOT = "retrained"
+
+
+def kept_path(ws: Workspace, kept: dict[str, Any]) -> Path:
+    """The folder a ``kept`` description (a job's stored result) names, resolved: only
+    a folder under the workspace's ``retrained/`` is one :func:`keep_version` wrote. Any
+    other (``..``, an absolute path, the workspace itself: a job's result read from the
+    database, which a restored backup or an edit may have changed) is refused with a
+    :class:`~glamlab.errors.PredictorError`, so switching never reads models from, nor
+    removes, a folder elsewhere."""
+    from ..errors import PredictorError
+
+    base = (ws.root / KEPT_ROOT).resolve()
+    name = str(kept.get("folder") or "")
+    folder = (ws.root / name).resolve()
+    if not name or folder == base or not folder.is_relative_to(base):
+        raise PredictorError(f"the new version's folder {name!r} is not one a retrain keeps "
+                             f"(those are under {KEPT_ROOT}/ in the workspace), so nothing "
+                             "was saved or removed", hint="retrain again")
+    return folder
+
+
 def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
     """Save a version :func:`keep_version` kept as the next version of its name (its
     files checked against their sha256 first), and remove the kept folder. Returns the
-    new :class:`~glamlab.registry.models.ModelVersion` (not in use: promote it)."""
+    new :class:`~glamlab.registry.models.ModelVersion` (not in use: promote it).
+
+    The folder is first claimed by renaming it (atomic, also between processes): of two
+    admins switching at once, one saves the version and the other is refused, rather
+    than both saving it (two new versions of one retrain, both promoted). Where saving
+    fails, the folder is put back, so switching can be tried again."""
     import json
     import shutil
 
@@ -357,17 +385,32 @@ def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
     from ..predictors.base import Predictor
     from ..registry.models import _sha256, save_model
 
-    folder = ws.root / str(kept["folder"])
-    for rel, digest in dict(kept["files"]).items():
-        f = folder / rel
-        if not f.exists() or _sha256(f) != digest:
-            raise PredictorError(f"the new version kept in {folder} is missing or has "
-                                 f"changed since it was trained ({rel})",
-                                 hint="retrain again")
-    predictor = Predictor.load(folder / "model")
-    items = json.loads((folder / KEPT_ITEMS).read_text(encoding="utf-8"))
-    saved = save_model(ws, predictor, name=str(kept["name"]), items=items,
-                       card=dict(kept["card"]))
+    kept_at = kept_path(ws, kept)
+    folder = kept_at.with_name(kept_at.name + ".saving")
+    try:
+        kept_at.rename(folder)
+    except OSError:
+        if folder.exists():
+            raise PredictorError(f"the new version kept in {kept_at} is being saved by "
+                                 "another switch to it right now, so it was not saved twice",
+                                 hint="reload the retraining page; if no switch shows "
+                                      "there within a few minutes, retrain again") from None
+        raise PredictorError(f"the new version kept in {kept_at} is missing",
+                             hint="retrain again") from None
+    try:
+        for rel, digest in dict(kept["files"]).items():
+            f = (folder / str(rel)).resolve()
+            if not f.is_relative_to(folder) or not f.is_file() or _sha256(f) != digest:
+                raise PredictorError(f"the new version kept in {kept_at} is missing or has "
+                                     f"changed since it was trained ({rel})",
+                                     hint="retrain again")
+        predictor = Predictor.load(folder / "model")
+        items = json.loads((folder / KEPT_ITEMS).read_text(encoding="utf-8"))
+        saved = save_model(ws, predictor, name=str(kept["name"]), items=items,
+                           card=dict(kept["card"]))
+    except BaseException:
+        folder.rename(kept_at)  # as it was: switching can be tried again
+        raise
     shutil.rmtree(folder, ignore_errors=True)
     return saved
 

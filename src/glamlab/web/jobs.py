@@ -412,7 +412,9 @@ def _retrain(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 
 def kept_folder(ws: Workspace, job_id: int) -> Path:
     """Where a ``retrain`` job keeps its new version until a person switches to it."""
-    return ws.root / "retrained" / f"job-{job_id}"
+    from ..retraining.tabular import KEPT_ROOT
+
+    return ws.root / KEPT_ROOT / f"job-{job_id}"
 
 
 def retrained_spec(ws: Workspace, result: dict[str, Any]) -> str | None:
@@ -427,6 +429,27 @@ def retrained_spec(ws: Workspace, result: dict[str, Any]) -> str | None:
 
     name = str(kept["name"])
     return f"{name}@{max((m.version for m in list_models(ws) if m.name == name), default=0) + 1}"
+
+
+def compared_with_model_in_use(ws: Workspace, result: dict[str, Any]) -> None:
+    """Refuse to switch to a retrain's new version when the model in use is no longer
+    the one it was compared with (another retrain was switched to since, or an admin
+    chose another model): its comparison says nothing about the model it would replace,
+    and switching would replace a newer model on an older comparison's word."""
+    from ..errors import ModelNotFound
+    from ..registry.models import champion
+
+    compared = str(result.get("champion") or "")
+    try:
+        now_in_use = champion(ws).spec
+    except ModelNotFound:  # none in use: no newer model to replace
+        return
+    if now_in_use not in (compared, result.get("saved")):
+        raise GlamlabError(
+            f"this new version was compared with {compared}, but {now_in_use} is the model "
+            "in use now, so it was not switched to: its comparison does not say whether it "
+            f"does better than {now_in_use}",
+            hint="retrain again (Retrain from outcomes) to compare with the model in use")
 
 
 def switch_to_retrained(ws: Workspace, job_id: int, user: str) -> str:
@@ -448,6 +471,7 @@ def switch_to_retrained(ws: Workspace, job_id: int, user: str) -> str:
         raise GlamlabError(f"{result['saved']} is already the model in use since "
                            f"{result['switched']['by']} switched to it",
                            hint="retrain again when more outcomes are in")
+    compared_with_model_in_use(ws, result)
     if result.get("kept"):
         spec = save_kept_version(ws, result["kept"]).spec
         result = {**result, "saved": spec, "kept": None}

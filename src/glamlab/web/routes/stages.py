@@ -1015,6 +1015,7 @@ def retrain_switch(request: Request, form: FormData = Depends(form_of),
         raise GlamlabError("there is no retrained version to switch to",
                            hint="retrain first (Retrain from outcomes), then switch")
     if form.get("confirmed") != "yes":
+        jobs.compared_with_model_in_use(ws, result)  # the question names the model replaced
         advice = ("The comparison advised switching: " if result.get("promoted") else
                   "The comparison advised keeping the current model: ")
         reasons = "; ".join((result.get("gate") or {}).get("reasons") or [])
