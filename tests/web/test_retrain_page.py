@@ -103,6 +103,19 @@ def test_an_admin_retrains_compares_and_switches(shifted_app: Any) -> None:
     r = ada.post("/stages/retrain/switch", data={"csrf": csrf_of(ada), "job": job.group(1)})
     assert r.status_code == 200 and "Switch to the new version tabular-gbm@2?" in r.text
     assert 'href="/stages/retrain"' in r.text  # "No, go back" comes back here
+    said = _words(r.text)
+    assert "The comparison advised" in said and ": ." not in said and ".." not in said, said
+    # a result whose gate gave no reasons still reads as a sentence (it read "...: .")
+    from glamlab.web import jobs
+
+    stored = jobs.get(ws, int(job.group(1)))
+    assert stored is not None
+    result = dict(stored["result"])
+    jobs._set(ws, int(job.group(1)), result={**result, "gate": {**result["gate"], "reasons": []}})
+    said = _words(ada.post("/stages/retrain/switch",
+                           data={"csrf": csrf_of(ada), "job": job.group(1)}).text)
+    assert "The comparison advised" in said and ": ." not in said and ".." not in said, said
+    jobs._set(ws, int(job.group(1)), result=result)
     assert _in_use(ws) == "tabular-gbm@1"
     r = ada.post("/stages/retrain/switch", data={"csrf": csrf_of(ada), "job": job.group(1),
                                                  "confirmed": "yes"}, follow_redirects=False)

@@ -1016,17 +1016,18 @@ def retrain_switch(request: Request, form: FormData = Depends(form_of),
                            hint="retrain first (Retrain from outcomes), then switch")
     if form.get("confirmed") != "yes":
         jobs.compared_with_model_in_use(ws, result)  # the question names the model replaced
-        advice = ("The comparison advised switching: " if result.get("promoted") else
-                  "The comparison advised keeping the current model: ")
+        advice = ("The comparison advised switching" if result.get("promoted") else
+                  "The comparison advised keeping the current model")
         reasons = "; ".join((result.get("gate") or {}).get("reasons") or [])
+        advice = f"{advice}: {reasons.rstrip('.')}." if reasons else f"{advice}."
+        unsure = result.get("too_few_to_tell")
         return render(request, "confirm.html", {
             "action": "/stages/retrain/switch", "back": "/stages/retrain",
             "question": f"Switch to the new version {spec}?",
             "consequence": f"Predictions, capacity planning and monitoring will use {spec} "
                            f"from now on instead of {result['champion']}, which is kept (an "
-                           "admin can switch back on the Admin page). " + advice + reasons
-                           + (f". {result['too_few_to_tell']}" if result.get("too_few_to_tell")
-                              else ""),
+                           "admin can switch back on the Admin page). " + advice
+                           + (f" {unsure}" if unsure else ""),
             "yes": f"Yes, use {spec} from now on", "fields": {"job": str(job_id)}})
     jobs.switch_to_retrained(ws, job_id, user.username)
     request.app.state.models.clear()
