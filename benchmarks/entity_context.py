@@ -8,8 +8,8 @@ layers (``crf-e5-mix``: the states after 4, 8 and 12 layers; ``crf-e5-mix-468``)
 The CRFs (``features="ocr"``, otherwise alike) are trained on the same sentences:
 ``--train`` folders and ``--test``, or, without ``--test``, the split of
 ``entities.py --dev-holdout 0.3`` (``--seed``; ``--max-sentences N``: of a subset, whole
-documents up to about N sentences per dataset, as ``entity_layers.py``). Prints one JSON document with, per
-candidate:
+documents up to about N sentences per dataset, as ``entity_layers.py``). Prints one JSON
+document with, per candidate:
 
 - ``strict_micro_f1`` per ``<dataset>-<lang>`` of the test documents;
 - ``sentences_per_s``: the whole test folder predicted end to end, every kept vector
