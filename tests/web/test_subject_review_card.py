@@ -13,6 +13,10 @@
 3. The keys line did not name ``u`` (undo), which works.
 4. The card said "labels" where the project's word is "terms"; and a record whose text
    is its title (Tate records) showed the title twice.
+5. A term added by mistake (``t`` then Enter) was saved as the reviewer's with no Undo,
+   unlike every other action on the page: now "Undo: remove it" (key ``u``) takes it
+   back for ten minutes, only the person who added it, only while the record's terms
+   are as the addition left them.
 """
 
 from __future__ import annotations
@@ -178,3 +182,131 @@ def test_a_record_with_every_term_is_offered_no_empty_add_term(make_ws: Any) -> 
         assert 'id="last-record-checked"' in page
     finally:
         next(users, None)
+
+
+# -- 5. a term added by mistake (t then Enter) is taken back: Undo, key u -----------------
+
+def _active(ws: Any) -> list[tuple[int, str, str | None, bool]]:
+    t = ws.store.t.labels
+    with ws.store.read() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(
+            t.c.id, t.c.label, t.c.annotator, t.c.active).where(
+            t.c.item_id == "T07768", t.c.active.is_(True)).order_by(t.c.id))]
+
+
+def _terms(ws: Any) -> list[str]:
+    from glamlab.store.queue import gold_labels
+
+    with ws.store.read() as conn:
+        return sorted(t for t in gold_labels(conn, ["T07768"]).get("T07768", set()) if t)
+
+
+def _add(c: Any, term: str) -> Any:
+    return c.post("/queue/add-term", data={"csrf": csrf_of(c), "add_term": "0",
+                                           "term_item_0": "T07768", "term_0": term})
+
+
+def _undo(c: Any, term: str) -> Any:
+    return c.post("/queue/remove-term", data={"csrf": csrf_of(c), "remove_term": "T07768",
+                                              "term": term})
+
+
+def test_a_term_added_by_mistake_is_taken_back(make_ws: Any, tmp_path: Any) -> None:
+    ws = subjects_ws(make_ws, gold=["nature"])
+    before, terms = _active(ws), _terms(ws)
+    assert terms == ["nature"]
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        c = client("rey")
+        page = _add(c, "places").text
+        assert "Added the term <b>places</b> to T07768, saved as yours." in page
+        form = page[page.index('action="/queue/remove-term"'):]
+        form = form[:form.index("</form>")]
+        assert f'name="csrf" value="{csrf_of(c)}"' in form
+        assert 'value="places"' in form and 'data-key="u"' in form
+        assert "Undo: remove it (<kbd>u</kbd>)" in form
+        assert "<kbd>u</kbd> right after takes it back" in _keys(page)
+        assert _terms(ws) == ["nature", "places"]
+        assert _rows(ws, tmp_path)["places"]["confirmed_by"] == "rey"
+        undone = _undo(c, "places")
+        assert undone.status_code == 200
+        assert "<b>places</b> is no longer one of the terms of T07768" in undone.text
+        # twice: nothing left to undo, said naming the record
+        again = _undo(c, "places")
+        assert again.status_code == 422 and "T07768" in again.text
+    finally:
+        next(users, None)
+    assert _active(ws) == before and _terms(ws) == terms  # exactly as before
+    places = _rows(ws, tmp_path)["places"]
+    assert places["confirmed_by"] != "rey" and places["origin"] != "person"
+    t, a = ws.store.t.labels, ws.store.t.audit_log
+    with ws.store.read() as conn:  # kept in the history, retired
+        assert conn.execute(sa.select(t.c.active).where(
+            t.c.item_id == "T07768", t.c.label == "places")).scalars().all() == [False]
+        assert conn.execute(sa.select(a.c.actor).where(
+            a.c.action == "labels.term_added.undo")).scalars().all() == ["rey"]
+
+
+def test_undoing_an_added_suggested_term_asks_the_suggestion_again(make_ws: Any) -> None:
+    ws = subjects_ws(make_ws)
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        c = client("rey")
+        assert [r["label"] for r in c.get("/api/queue").json()] == ["people"]
+        assert _add(c, "people").status_code == 200
+        assert c.get("/api/queue").json() == []  # settled by the term added
+        assert _undo(c, "people").status_code == 200
+        assert [r["label"] for r in c.get("/api/queue").json()] == ["people"]
+    finally:
+        next(users, None)
+    assert _terms(ws) == []
+
+
+def test_another_reviewer_cannot_take_back_a_term_added(make_ws: Any) -> None:
+    from glamlab.auth import add_user
+
+    from .conftest import PASSWORD
+
+    ws = subjects_ws(make_ws, gold=["nature"])
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        assert _add(client("rob"), "places").status_code == 200
+        after = _active(ws)
+        r = _undo(client("rey"), "places")
+        assert r.status_code == 422
+        assert "T07768: the term &#39;places&#39; was added by rob, not by rey" in r.text
+    finally:
+        next(users, None)
+    assert _active(ws) == after and _terms(ws) == ["nature", "places"]
+
+
+def test_a_term_is_not_taken_back_once_the_record_changed(make_ws: Any) -> None:
+    from datetime import timedelta
+
+    from glamlab.errors import LabelError
+    from glamlab.review import remove_added_term
+    from glamlab.store.engine import now
+
+    ws = subjects_ws(make_ws, gold=["nature"])
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        c = client("rey")
+        assert _add(c, "places").status_code == 200
+        try:  # ten minutes on: too late
+            remove_added_term(ws, "rey", "T07768", "places", at=now() + timedelta(minutes=11))
+            raise AssertionError("undone after ten minutes")
+        except LabelError as exc:
+            assert "more than 10 minutes ago" in exc.message
+        assert _add(c, "people").status_code == 200  # the record's terms change
+        after = _active(ws)
+        r = _undo(c, "places")
+        assert r.status_code == 422
+        assert "T07768: its terms changed since the term &#39;places&#39; was added" in r.text
+    finally:
+        next(users, None)
+    assert _active(ws) == after and _terms(ws) == ["nature", "people", "places"]

@@ -35,7 +35,8 @@ the same checks:
   rejected; every other term absent, a record with none trains as such
   (:mod:`glamlab.tasks.partial_labels`). Only the reviewer's mark says they checked the
   whole record: the exports say so of it, not of a record whose last suggestion was
-  decided. :func:`add_term` adds a term the model did not suggest, as the reviewer's.
+  decided. :func:`add_term` adds a term the model did not suggest, as the reviewer's
+  (:func:`remove_added_term` takes a wrong one back).
 - **Undo** (:mod:`.undo`): a reviewer takes back their own decision within ten
   minutes; the row is open again, the gold as before, the decision kept as withdrawn.
   In an entities project also an entity added or removed and a text marked checked or
@@ -53,6 +54,7 @@ from .decisions import (
     mark_record_checked,
     mark_text_done,
     remove_added_span,
+    remove_added_term,
     unmark_record_checked,
     unmark_text_done,
 )
@@ -112,6 +114,7 @@ __all__ = [
     "recheck_count",
     "release_leases",
     "remove_added_span",
+    "remove_added_term",
     "renew_leases",
     "save_label",
     "second_disagreements",

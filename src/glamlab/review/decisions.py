@@ -683,9 +683,84 @@ def add_term(ws: Workspace, user: str, item_id: str, term: str) -> dict[str, Any
         if term in have:
             raise LabelError(f"{item_id} already has the term {term!r}", item=item_id,
                              hint="choose another term")
+        labels = st.labels
+        before = {int(i): bool(a) for i, a in conn.execute(sa.select(
+            labels.c.id, labels.c.active).where(labels.c.item_id == item_id))}
         _gold_label(ws, conn, kind, item_id, Candidate(term, 1.0), user, stamp)
+        after = {int(i): bool(a) for i, a in conn.execute(sa.select(
+            labels.c.id, labels.c.active).where(labels.c.item_id == item_id))}
         terms = sorted(t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t)
-        ws.store.audit(conn, user, "labels.term_added", item_id, term=term, terms=terms)
+        # what it changed, for remove_added_term to take back exactly
+        ws.store.audit(conn, user, "labels.term_added", item_id, term=term, terms=terms,
+                       added=sorted(i for i in after if i not in before),
+                       retired=sorted(i for i, a in before.items() if a and not after.get(i)),
+                       split_created=split is None)
+    return {"item_id": item_id, "term": term, "terms": terms}
+
+
+def remove_added_term(ws: Workspace, user: str, item_id: str, term: str, *,
+                      at: datetime | None = None) -> dict[str, Any]:
+    """Undo :func:`add_term` (a wrong term added by mistake) within ten minutes
+    (:data:`glamlab.review.undo.UNDO_S`), as every other undo: the record's terms are as
+    they were before it. The gold labels adding wrote are retired (kept in the history,
+    inactive), those it retired are in force again, a split it created is removed; a
+    suggestion of ``term`` that adding settled (the queue leaves out a suggestion its
+    gold gives) is asked again. Audited as ``labels.term_added.undo``. Refused, nothing
+    written, with one :class:`LabelError` naming the item: no such addition of
+    ``user``'s (or taken back already), one older than ten minutes, or the record's
+    terms changed since. Returns the item, the ``term`` and the record's ``terms`` now."""
+    from datetime import timedelta
+
+    from ..store.queue import gold_labels
+    from .undo import UNDO_S
+
+    st = ws.store.t
+    a, labels = st.audit_log, st.labels
+    stamp = at or now()
+    with ws.store.write() as conn:
+        # the latest addition of the term to the record (one taken back is followed by
+        # its undo)
+        e = next((r for r in conn.execute(sa.select(
+            a.c.id, a.c.action, a.c.actor, a.c.details, a.c.at).where(
+            a.c.action.in_(("labels.term_added", "labels.term_added.undo")),
+            a.c.object == item_id).order_by(a.c.id.desc()))
+            if (r.details or {}).get("term") == term), None)
+        if e is None or e.action != "labels.term_added":
+            raise LabelError(f"{item_id}: the term {term!r} was not added to it in the "
+                             "review queue (or was taken back already): nothing to undo",
+                             item=item_id, hint="correct the record's terms on its page")
+        if e.actor != user:
+            raise LabelError(f"{item_id}: the term {term!r} was added by {e.actor}, not by "
+                             f"{user}, so it was not taken back", item=item_id,
+                             hint=f"ask {e.actor} to undo it")
+        if stamp - e.at > timedelta(seconds=UNDO_S):
+            raise LabelError(f"the term {term!r} was added to {item_id} more than "
+                             f"{UNDO_S // 60} minutes ago, so it can no longer be undone",
+                             item=item_id, hint="correct the record's terms on its page "
+                                                "instead")
+        done = e.details or {}
+        added = [int(i) for i in done.get("added") or []]
+        retired = [int(i) for i in done.get("retired") or []]
+        live = {int(i): bool(v) for i, v in conn.execute(sa.select(
+            labels.c.id, labels.c.active).where(labels.c.id.in_(added + retired)))}
+        later = conn.execute(sa.select(labels.c.id).where(
+            labels.c.item_id == item_id, labels.c.id > max(added, default=0))).first()
+        if (not added or later is not None or any(not live.get(i, False) for i in added)
+                or any(live.get(i, True) for i in retired)):
+            raise LabelError(f"{item_id}: its terms changed since the term {term!r} was "
+                             "added, so it was not taken back", item=item_id,
+                             hint="correct the record's terms on its page")
+        conn.execute(labels.update().where(labels.c.id.in_(added)).values(active=False))
+        if retired:
+            conn.execute(labels.update().where(labels.c.id.in_(retired)).values(active=True))
+        if done.get("split_created") and not conn.execute(sa.select(labels.c.id).where(
+                labels.c.item_id == item_id, labels.c.active.is_(True)).limit(1)).first():
+            conn.execute(st.splits.delete().where(st.splits.c.item_id == item_id,
+                                                  st.splits.c.split == "train"))
+        terms = sorted(t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t)
+        ws.store.audit(conn, user, "labels.term_added.undo", item_id, term=term,
+                       retired_labels=added, restored_labels=retired, terms=terms,
+                       undone=int(e.id))
     return {"item_id": item_id, "term": term, "terms": terms}
 
 

@@ -569,6 +569,31 @@ def queue_add_term(request: Request, form: FormData = Depends(form_of),
     return _back_to_queue(request, form, done="term-added", text=item_id, term=added["term"])
 
 
+@router.post("/queue/remove-term")
+def queue_remove_term(request: Request, form: FormData = Depends(form_of),
+                      user: User = Depends(writer("reviewer", "decide review items"))
+                      ) -> Response:
+    """Undo "Add term" (a wrong term added by mistake) within ten minutes as every undo:
+    the record's terms are as they were (:func:`review.remove_added_term`). A refusal
+    is said at the top of the queue page."""
+    item_id = str(form.get("remove_term") or "")
+    term = str(form.get("term") or "")
+    if not item_id or not term:
+        raise HTTPException(422, "no record or term named: reload the queue")
+    ws = request.app.state.ws
+    try:
+        review.remove_added_term(ws, user.username, item_id, term)
+    except GlamlabError as exc:
+        problems = [{"message": exc.message, "hint": exc.hint}]
+        back = _queue_view(form, ws.card.labels)
+        page = _queue(request, user, **back, kind="", status=422, undo_problems=problems,
+                      undo_cannot=[], undone_n=0, undo_said=[])
+        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+        return page
+    request.app.state.queue_counts.invalidate()
+    return _back_to_queue(request, form, done="term-removed", text=item_id, term=term)
+
+
 @router.post("/queue/record-unchecked")
 def queue_record_unchecked(request: Request, form: FormData = Depends(form_of),
                            user: User = Depends(writer("reviewer", "decide review items"))
