@@ -634,3 +634,21 @@ def test_the_table_says_how_many_of_each_group_s_items_a_person_labelled(tate: A
             for r in expected.rows}
     assert shown == want
     assert any(v != "0" for v in want.values())
+
+
+def test_an_empty_test_split_is_said_in_the_pages_words(make_ws: Any) -> None:
+    """A trend needs the labelled test split (its error rates correct the counts). With
+    none, the page said the command line's fix, "run `glamlab labels split --test-size
+    0.3`", to a curator who never opens a terminal: now what to do on the pages."""
+    ws = subjects_ws(make_ws)
+    t = ws.store.t.splits
+    with ws.store.write() as conn:
+        conn.execute(t.update().where(t.c.split == "test").values(split="train"))
+    c = _client(ws, "val")
+    r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade"})
+    assert r.status_code == 400
+    box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', r.text, re.S)
+    assert box and "the test split is empty" in box.group(1), r.text[-3000:]
+    said = re.sub(r"<[^>]*>", " ", box.group(1))
+    assert "glamlab" not in said and "--" not in said, said
+    assert "Labelling page" in said, said

@@ -25,6 +25,7 @@ from starlette.datastructures import FormData
 from ...auth import User
 from ...errors import GlamlabError, TrendsError
 from ..pages import form_of, page_user, writer
+from ..words import for_the_web
 from .stages import _page, _remove
 
 router = APIRouter(include_in_schema=False)
@@ -226,8 +227,11 @@ def _compute(request: Request, asked: dict[str, Any]) -> Any:
             f"{by_words(asked['by'])}) "
             "are too many to work out while you wait",
             hint=" or ".join(fixes + ["use glamlab trends in a terminal (no such limit)"]))
-    return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"],
-                  where=asked["where"] or None, terms=asked["terms"], web=True)
+    try:
+        return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"],
+                      where=asked["where"] or None, terms=asked["terms"], web=True)
+    except GlamlabError as exc:  # the library's fix on the pages, not a command (an
+        raise for_the_web(exc) from None  # empty test split: `glamlab labels split`)
 
 
 @router.post("/stages/trends", response_class=HTMLResponse)
