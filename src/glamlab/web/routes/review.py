@@ -569,6 +569,17 @@ def queue_add_term(request: Request, form: FormData = Depends(form_of),
     return _back_to_queue(request, form, done="term-added", text=item_id, term=added["term"])
 
 
+def _undo_refused(request: Request, user: User, form: FormData, exc: GlamlabError
+                  ) -> Response:
+    """The queue page (422) with an undo's refusal said at its top."""
+    back = _queue_view(form, request.app.state.ws.card.labels)
+    page = _queue(request, user, **back, kind="", status=422,
+                  undo_problems=[{"message": exc.message, "hint": exc.hint}],
+                  undo_cannot=[], undone_n=0, undo_said=[])
+    page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+    return page
+
+
 @router.post("/queue/remove-term")
 def queue_remove_term(request: Request, form: FormData = Depends(form_of),
                       user: User = Depends(writer("reviewer", "decide review items"))
@@ -584,12 +595,7 @@ def queue_remove_term(request: Request, form: FormData = Depends(form_of),
     try:
         review.remove_added_term(ws, user.username, item_id, term)
     except GlamlabError as exc:
-        problems = [{"message": exc.message, "hint": exc.hint}]
-        back = _queue_view(form, ws.card.labels)
-        page = _queue(request, user, **back, kind="", status=422, undo_problems=problems,
-                      undo_cannot=[], undone_n=0, undo_said=[])
-        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
-        return page
+        return _undo_refused(request, user, form, exc)
     request.app.state.queue_counts.invalidate()
     return _back_to_queue(request, form, done="term-removed", text=item_id, term=term)
 
@@ -610,12 +616,7 @@ def queue_record_unchecked(request: Request, form: FormData = Depends(form_of),
     try:
         undone = review.unmark_record_checked(ws, user.username, item_id)
     except GlamlabError as exc:
-        problems = [{"message": exc.message, "hint": exc.hint}]
-        back = _queue_view(form, ws.card.labels)
-        page = _queue(request, user, **back, kind="", status=422, undo_problems=problems,
-                      undo_cannot=[], undone_n=0, undo_said=[])
-        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
-        return page
+        return _undo_refused(request, user, form, exc)
     request.app.state.queue_counts.invalidate()
     if not undone["cannot_take_back"]:
         return _back_to_queue(request, form, done="record-unchecked", text=item_id)
