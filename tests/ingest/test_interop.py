@@ -94,6 +94,30 @@ def test_ocrd_workspace_one_item_per_page(make_ws, tmp_path, with_mets):
     assert first.text.startswith("Berlini")
 
 
+def test_mets_page_whose_best_ocr_file_is_missing_reads_the_next_one(make_ws, tmp_path):
+    # a workspace of which one OCR file group was only partly downloaded (or pruned): the
+    # METS still lists OCR-D-GT-PAGE/PAGE_0017_PAGE.xml, ranked first, but the same page's
+    # ALTO is there; as for images, the next OCR file is read rather than none
+    root = _kant(tmp_path)
+    (root / "OCR-D-GT-PAGE" / "PAGE_0017_PAGE.xml").unlink()
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert report.failed == 0, report.problems
+    first, second = list(ws.items())
+    assert first.meta["ocr_file"] == "OCR-D-GT-ALTO/PAGE_0017_ALTO.xml"
+    assert first.text.startswith("Berlini") and first.meta["lines"] > 20
+    assert "OCR-D-GT-PAGE/PAGE_0017_PAGE.xml" in first.meta["ocr_note"]
+    assert second.meta["ocr_file"] == "OCR-D-GT-PAGE/PAGE_0020_PAGE.xml"
+    assert "ocr_note" not in second.meta
+    # no OCR file of the page at all: the page comes in without text, the first one named
+    (root / "OCR-D-GT-ALTO" / "PAGE_0017_ALTO.xml").unlink()
+    ws2 = make_ws("again")
+    report = ws2.ingest([root])
+    assert report.failed == 1
+    assert "PAGE_0017_PAGE.xml" in report.problems[0]["reason"]
+    assert not next(iter(ws2.items())).text
+
+
 # -- METS with remote OCR -------------------------------------------------------------
 def _gdz(tmp_path: Path, server) -> Path:
     text = (DATA / "mets" / "gdz-PPN595930174-excerpt.xml").read_text(encoding="utf-8")
