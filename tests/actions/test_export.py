@@ -454,6 +454,25 @@ def test_a_region_in_any_media_fragments_form_is_not_taken_for_the_whole_canvas(
     assert region("not a region") is None and region(["a", "b", "c", "d"]) is None
 
 
+def test_a_region_in_fractions_or_under_a_pixel_is_no_region_of_no_size():
+    """A normalised box (fractions of the image, as detection tools write them) was
+    rounded to ``xywh=0,0,0,0``, and a width under half a pixel to 0: regions of no size,
+    which a IIIF viewer shows nowhere. Fractions are written in percent; a width or
+    height under a pixel is one pixel; whole pixels stay as they are."""
+    from glamlab.actions.export import xywh
+    from glamlab.items import Item
+
+    def region(value: object) -> str | None:
+        return xywh(Item(item_id="r", modality="image", meta={"box": value}))
+
+    assert region("0.1,0.2,0.3,0.4") == "percent:10,20,30,40"
+    assert region([0.125, 0.3, 0.25, 0.1]) == "percent:12.5,30,25,10"
+    assert region("10,20,0.4,30") == "10,20,1,30"
+    assert region("0,0,1,1") == "0,0,1,1"  # whole numbers: one pixel, not the whole image
+    assert region("pixel:0.1,0.2,0.3,0.4") == "0,0,1,1"  # said to be pixels
+    assert region("0.5,0.5,0.75,0.75") == "0,0,1,1"  # not inside the image as fractions
+
+
 def test_a_region_given_as_a_list_of_numbers_in_text_or_not_numbers():
     """A region list from a JSON sidecar whose numbers are strings is still a region (as
     it was before decimals and ``percent:`` were read); one holding NaN is no region,

@@ -94,6 +94,30 @@ def test_ocrd_workspace_one_item_per_page(make_ws, tmp_path, with_mets):
     assert first.text.startswith("Berlini")
 
 
+def test_mets_page_whose_best_ocr_file_is_missing_reads_the_next_one(make_ws, tmp_path):
+    # a workspace of which one OCR file group was only partly downloaded (or pruned): the
+    # METS still lists OCR-D-GT-PAGE/PAGE_0017_PAGE.xml, ranked first, but the same page's
+    # ALTO is there; as for images, the next OCR file is read rather than none
+    root = _kant(tmp_path)
+    (root / "OCR-D-GT-PAGE" / "PAGE_0017_PAGE.xml").unlink()
+    ws = make_ws()
+    report = ws.ingest([root])
+    assert report.failed == 0, report.problems
+    first, second = list(ws.items())
+    assert first.meta["ocr_file"] == "OCR-D-GT-ALTO/PAGE_0017_ALTO.xml"
+    assert first.text.startswith("Berlini") and first.meta["lines"] > 20
+    assert "OCR-D-GT-PAGE/PAGE_0017_PAGE.xml" in first.meta["ocr_note"]
+    assert second.meta["ocr_file"] == "OCR-D-GT-PAGE/PAGE_0020_PAGE.xml"
+    assert "ocr_note" not in second.meta
+    # no OCR file of the page at all: the page comes in without text, the first one named
+    (root / "OCR-D-GT-ALTO" / "PAGE_0017_ALTO.xml").unlink()
+    ws2 = make_ws("again")
+    report = ws2.ingest([root])
+    assert report.failed == 1
+    assert "PAGE_0017_PAGE.xml" in report.problems[0]["reason"]
+    assert not next(iter(ws2.items())).text
+
+
 # -- METS with remote OCR -------------------------------------------------------------
 def _gdz(tmp_path: Path, server) -> Path:
     text = (DATA / "mets" / "gdz-PPN595930174-excerpt.xml").read_text(encoding="utf-8")
@@ -206,6 +230,86 @@ def test_newspaper_collection_is_followed(make_ws, http_server):
     too_deep = make_ws("ws2").ingest([f"{http_server.url}/newspaper_title-collection.json"],
                                      collection_depth=0)
     assert too_deep.added == 0 and "--collection-depth" in too_deep.problems[0]["hint"]
+
+
+COOKBOOK_IMAGES = "https://iiif.io/api/image/3.0/example/reference/"
+
+
+def test_a_canvas_painted_with_a_part_of_its_image_or_with_it_turned(make_ws, http_server):
+    # cookbook recipes 0299 (a newspaper article: the canvas shows a region of the page
+    # image, a SpecificResource with an ImageApiSelector) and 0040 (the image turned by the
+    # image service): both canvases were refused ("has no image"); each is read, and its
+    # image is the part of the page the canvas shows, turned as the canvas shows it
+    from glamlab.web.images import iiif_service
+
+    from .conftest import write_jpeg
+
+    base, www = http_server.url, http_server.root
+    paths = []
+    for name in ("region_0299-manifest.json", "rotation_0040-manifest.json"):
+        text = (DATA / "iiif" / name).read_text(encoding="utf-8")
+        text = text.replace("{{ id.url }}", f"{base}/{name}").replace(
+            "{{ id.path }}", f"{base}/{name.partition('-')[0]}").replace(
+            COOKBOOK_IMAGES, f"{base}/iiif3/")
+        (www / name).write_text(text, encoding="utf-8")
+        paths.append(f"{base}/{name}")
+    page = "4ce82cef49fb16798f4c2440307c3d6f-newspaper-p2"
+    write_jpeg(www / "iiif3" / page / "1768,2423,1768,2080" / "max" / "0" / "default.jpg",
+               (68, 80), "red")
+    turned = "85a96c630f077e6ac6cb984f1b752bbf-0-21198-zz00022840-1-page1"
+    write_jpeg(www / "iiif3" / turned / "full" / "max" / "90" / "default.jpg", (84, 61))
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    report = ws.ingest(paths)
+    assert (report.added, report.failed) == (2, 0), report.problems
+    article = ws.item(f"{base}/region_0299/canvas/p1")
+    assert article.meta["image_region"] == "1768,2423,1768,2080"
+    assert (article.width, article.height) == (1768, 2080)  # the canvas: the region's size
+    assert article.open_image().size == (68, 80)
+    assert http_server.requests[-1] == f"/iiif3/{page}/1768,2423,1768,2080/max/0/default.jpg"
+    assert iiif_service(article) is None  # the item page shows that part, not the page
+    leaf = ws.item(f"{base}/rotation_0040/canvas/p1")
+    assert leaf.meta["image_rotation"] == "90" and "image_region" not in leaf.meta
+    assert leaf.open_image().size == (84, 61)
+    assert http_server.requests[-1] == f"/iiif3/{turned}/full/max/90/default.jpg"
+    assert not any(r.endswith("/full/max/0/default.jpg") for r in http_server.requests)
+
+
+def test_a_v2_canvas_painted_with_a_segment_of_its_image(tmp_path):
+    # Presentation 2.1 writes the same as an oa:SpecificResource whose "full" is the image,
+    # with an iiif:ImageApiSelector or a media-fragment selector
+    from types import SimpleNamespace
+
+    from glamlab.ingest import iiif
+    from glamlab.ingest.base import IngestOptions
+    from glamlab.items.images import image_urls
+
+    svc = "https://example.org/iiif/page1"
+    def canvas(n, selector):
+        return {"@id": f"https://example.org/c{n}", "@type": "sc:Canvas", "width": 1250,
+                "height": 1850, "images": [{"@type": "oa:Annotation", "motivation":
+                "sc:painting", "on": f"https://example.org/c{n}", "resource": {
+                    "@id": f"{svc}/50,50,1250,1850/full/0/default.jpg",
+                    "@type": "oa:SpecificResource", "full": {
+                        "@id": f"{svc}/full/full/0/default.jpg", "@type": "dctypes:Image",
+                        "service": {"@context": "http://iiif.io/api/image/2/context.json",
+                                    "@id": svc, "profile": "http://iiif.io/api/image/2/"
+                                                           "level2.json"}},
+                    "selector": selector}}]}
+    doc = {"@context": "http://iiif.io/api/presentation/2/context.json",
+           "@id": "https://example.org/m", "@type": "sc:Manifest", "label": "segments",
+           "sequences": [{"@type": "sc:Sequence", "canvases": [
+               canvas(1, {"@context": "http://iiif.io/api/annex/openannotation/context.json",
+                          "@type": "iiif:ImageApiSelector", "region": "50,50,1250,1850"}),
+               canvas(2, {"@type": "oa:FragmentSelector", "value": "xywh=50,50,1250,1850"}),
+           ]}]}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    recs = list(iiif.read(str(path), IngestOptions()))
+    assert [r.meta.get("image_region") for r in recs] == ["50,50,1250,1850"] * 2
+    for r in recs:
+        assert image_urls(SimpleNamespace(meta=r.meta, uri=r.uri))[0] == \
+            f"{svc}/50,50,1250,1850/full/0/default.jpg"
 
 
 def test_a_folder_of_manifest_files_is_read(make_ws, tmp_path):

@@ -79,3 +79,48 @@ def test_ocr_without_graphic_regions_has_no_boxes(make_ws, tmp_path):
     (tmp_path / "p1.xml").write_text(alto(4, image=None))
     ws.ingest([tmp_path / "p1.xml"])
     assert "boxes" not in ws.item("p1").meta
+
+
+# PAGE as written before 2013 (pagecontent/2010-03-19: the IMPACT ground truth, Aletheia
+# of that time): each Coords holds Point elements instead of a points attribute
+PAGE_2010 = """<?xml version="1.0" encoding="UTF-8"?>
+<PcGts xmlns="http://schema.primaresearch.org/PAGE/gts/pagecontent/2010-03-19"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" pcGtsId="pc-00458239">
+  <Metadata><Creator>Aletheia</Creator><Created>2010-09-08T12:23:24</Created>
+    <LastChange>2010-09-08T14:02:11</LastChange></Metadata>
+  <Page imageFilename="00458239.tif" imageWidth="1600" imageHeight="2400">
+    <ReadingOrder><OrderedGroup id="ro1"><RegionRefIndexed regionRef="r1" index="0"/>
+    </OrderedGroup></ReadingOrder>
+    <TextRegion id="r1" type="paragraph">
+      <Coords><Point x="100" y="200"/><Point x="900" y="200"/><Point x="900" y="300"/>
+        <Point x="100" y="300"/></Coords>
+      <TextLine id="r1l1">
+        <Coords><Point x="100" y="200"/><Point x="900" y="200"/><Point x="900" y="260"/>
+          <Point x="100" y="260"/></Coords>
+        <Word id="w1"><Coords><Point x="100" y="205"/><Point x="380" y="205"/>
+          <Point x="380" y="255"/><Point x="100" y="255"/></Coords>
+          <TextEquiv><Unicode>Amsterdam</Unicode></TextEquiv></Word>
+        <Word id="w2"><Coords><Point x="420" y="210"/><Point x="600" y="210"/>
+          <Point x="600" y="250"/><Point x="420" y="250"/></Coords>
+          <TextEquiv><Unicode>1784</Unicode></TextEquiv></Word>
+        <TextEquiv><Unicode>Amsterdam 1784</Unicode></TextEquiv>
+      </TextLine>
+    </TextRegion>
+    <ImageRegion id="r2"><Coords><Point x="100" y="400"/><Point x="1500" y="400"/>
+      <Point x="1500" y="1400"/><Point x="100" y="1400"/></Coords></ImageRegion>
+  </Page>
+</PcGts>
+"""
+
+
+def test_page_2010_point_coordinates_give_word_and_graphic_boxes(tmp_path):
+    # the words' boxes (which place an entity's mention in the IIIF export) and the
+    # picture's box (graphic-windows) were lost: only Coords@points was read
+    from glamlab.ingest import xml
+
+    (tmp_path / "00458239.xml").write_text(PAGE_2010, encoding="utf-8")
+    page = xml.parse_file(tmp_path / "00458239.xml")
+    assert page.text == "Amsterdam 1784"
+    assert page.extra["word_boxes"] == [0, 9, 100, 205, 280, 50, 10, 14, 420, 210, 180, 40]
+    assert page.extra["boxes"] == [[100.0, 400.0, 1400.0, 1000.0]]
+    assert page.extra["boxes_size"] == [1600, 2400]

@@ -1256,11 +1256,19 @@ _NUMBER = r"\d+(?:\.\d+)?"
 _XYWH_ANY_RE = re.compile(rf"^(pixel:|percent:)?({_NUMBER}),({_NUMBER}),({_NUMBER}),({_NUMBER})$")
 
 
+def _percent(v: float) -> str:
+    return f"{v * 100:.4f}".rstrip("0").rstrip(".")
+
+
 def xywh(item: Item) -> str | None:
     """The item's region on its image/canvas as ``x,y,w,h`` (Media Fragments: whole
     pixels; ``percent:x,y,w,h`` when it is given in percent), when it is a region.
     ``pixel:`` and decimals (rounded) are read as the Media Fragments syntax allows, so a
-    region written so is not taken for the whole canvas."""
+    region written so is not taken for the whole canvas. A region given as fractions of
+    the image (``0.12,0.3,0.25,0.1``, as detection tools write normalised boxes: decimals
+    from 0 to 1 that stay inside it) is written in percent, and a width or height under
+    one pixel as one pixel: rounded to whole pixels, both were ``0,0,0,0``, a region of
+    no size that viewers show nowhere."""
     for key in ("xywh", "region", "box"):
         value = item.meta.get(key)
         if isinstance(value, list | tuple) and len(value) == 4 and all(
@@ -1275,7 +1283,12 @@ def xywh(item: Item) -> str | None:
                 unit, numbers = m.group(1), m.groups()[1:]
                 if unit == "percent:":
                     return value
-                return ",".join(str(round(float(n))) for n in numbers)
+                x, y, w, h = (float(n) for n in numbers)
+                if unit is None and "." in value and w > 0 and h > 0 and \
+                        x + w <= 1 and y + h <= 1:
+                    return "percent:" + ",".join(_percent(v) for v in (x, y, w, h))
+                return ",".join([str(round(x)), str(round(y)), str(max(1, round(w))),
+                                 str(max(1, round(h)))])
     return None
 
 

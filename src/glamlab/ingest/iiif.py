@@ -556,10 +556,60 @@ def _image_bodies_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
             if isinstance(bodies, dict):
                 bodies = [bodies]
             for body in bodies or []:
+                if isinstance(body, dict) and body.get("type") == "SpecificResource":
+                    body = _specific_image(body.get("source"), body.get("selector"))
                 if isinstance(body, dict) and body.get("type", "Image") == "Image":
                     out.append(body)
                     break
     return out
+
+
+#: where :func:`_specific_image` keeps the part of the image a canvas is painted with
+SELECTOR = "_glamlab_selector"
+_REGION_RE = re.compile(r"^(?:pixel:)?(\d+(?:\.\d+)?(?:,\d+(?:\.\d+)?){3})$")
+_PERCENT_RE = re.compile(r"^percent:(\d+(?:\.\d+)?(?:,\d+(?:\.\d+)?){3})$")
+
+
+def _selector(selectors: Any) -> dict[str, str]:
+    """The Image API ``region`` and ``rotation`` a painting ``SpecificResource``'s
+    selector asks for: an ``ImageApiSelector`` (v3; v2 ``iiif:ImageApiSelector``) gives
+    them as they are, a media-fragment ``FragmentSelector`` (``xywh=``) the region
+    (``percent:`` as the Image API's ``pct:``). Empty for the whole image."""
+    out: dict[str, str] = {}
+    for sel in selectors if isinstance(selectors, list) else [selectors]:
+        if not isinstance(sel, dict):
+            continue
+        kind = str(sel.get("type") or sel.get("@type") or "").rpartition(":")[2]
+        if kind == "ImageApiSelector":
+            region = str(sel.get("region") or "").strip()
+            if region and region != "full":
+                out["region"] = region
+            rotation = str(sel.get("rotation") or "").strip()
+            if rotation and rotation not in ("0", "0.0"):
+                out["rotation"] = rotation
+        elif kind == "FragmentSelector":
+            value = str(sel.get("value") or "").strip().removeprefix("xywh=")
+            if m := _REGION_RE.match(value):
+                out["region"] = m.group(1)
+            elif m := _PERCENT_RE.match(value):
+                out["region"] = f"pct:{m.group(1)}"
+    return out
+
+
+def _specific_image(source: Any, selectors: Any) -> dict[str, Any] | None:
+    """The image of a canvas painted with a part of it, or with it turned (a
+    ``SpecificResource``: its ``source``, v2 its ``full``, with a selector): the image's
+    description, and under :data:`SELECTOR` the region and rotation to ask the image
+    service for (:func:`_selector`)."""
+    if isinstance(source, str) and source:
+        source = {"id": source, "type": "Image"}
+    if not isinstance(source, dict):
+        return None
+    image = dict(source)
+    wanted = _selector(selectors)
+    if wanted:
+        image[SELECTOR] = wanted
+    return image
 
 
 def _image_body_v2(canvas: dict[str, Any]) -> dict[str, Any] | None:
@@ -577,6 +627,10 @@ def _image_bodies_v2(canvas: dict[str, Any]) -> list[dict[str, Any]]:
         res = image.get("resource")
         if isinstance(res, dict) and res.get("@type") == "oa:Choice":
             res = res.get("default")
+        if isinstance(res, dict) and res.get("@type") == "oa:SpecificResource":
+            full = res.get("full")
+            res = _specific_image({"@id": full} if isinstance(full, str) else full,
+                                  res.get("selector"))
         if isinstance(res, str) and res:  # the image's URI alone, as JSON-LD allows
             res = {"@id": res}
         if isinstance(res, dict):
@@ -854,6 +908,15 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
         "image": image,
         "format": body.get("format"),
     }
+    part = body.get(SELECTOR) or {}
+    if part.get("region"):  # the canvas shows this part of the image
+        meta["image_region"] = part["region"]
+    if part.get("rotation"):
+        meta["image_rotation"] = part["rotation"]
+    if part and not service:
+        meta["canvas_note"] = ("the canvas shows the image " + " and ".join(
+            f"{k} {v}" for k, v in part.items()) + "; with no image service to ask for "
+            "that, the whole image is read")
     others = [i for b in bodies[1:] if (i := _id(b))]
     if others:  # a spread of two scans, a fragment pasted on a page: the first is read
         meta["other_images"] = others

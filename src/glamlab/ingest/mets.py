@@ -5,8 +5,9 @@ NDNP's issue METS, the structMap whose ``div``s are pages, ``np:page``) lists th
 each page's ``fptr`` elements point into the file section. Of a page's files, the page
 image is the best image by file group (``MASTER``/``ORIGINAL``, ``MAX``, ``DEFAULT``,
 ``IMAGE``, ``PRESENTATION``, an OCR-D group such as ``OCR-D-IMG``, then derived images,
-``MIN`` and thumbnails last) that exists, and the OCR is the best ALTO/PAGE/hOCR file
-(``FULLTEXT``/``ALTO``/``OCR`` groups, then ground truth, then other OCR groups). Every
+``MIN`` and thumbnails last) that exists, and the OCR is the best ALTO/PAGE/hOCR file that
+can be read (``FULLTEXT``/``ALTO``/``OCR`` groups, then ground truth, then other OCR
+groups; a file that is not there or cannot be read gives way to the next). Every
 page becomes one item: the image with the OCR text and metadata (as
 :mod:`glamlab.ingest.xml` gives them), the page order and label, the object's title and
 its ``document`` key.
@@ -225,12 +226,84 @@ def fetch_ocr(url: str, options: IngestOptions) -> bytes:
     return path.read_bytes()
 
 
+def _page_ocr(ocrs: list[dict[str, str]], base: Path, folder: Path, options: IngestOptions,
+              source: str, ref: str, page_ref: str, order: str, meta: dict[str, Any]
+              ) -> tuple[Any, list[Problem]]:
+    """The text of a page from its OCR files, best first (:func:`_ocr_rank`): a file that
+    cannot be read (a local file that is not there, as in a workspace of which one file
+    group was not downloaded; one outside the METS file's folder; a file that is not ALTO,
+    PAGE or hOCR; a URL that does not answer) gives way to the next, as a page's images
+    do. The problems are those of the files tried when none gave the text (the first one
+    only said, as for an image); ``meta`` gets the file read (``ocr_file``, its
+    ``ocr_url`` when it is on the web) and its metadata."""
+    from .iiif import FetchError, RefusedAddress, refused_hint
+    from .xml import BadXml, parse_bytes, parse_file
+
+    problems: list[Problem] = []
+    url_only = None  # a URL kept unread (--no-remote-ocr)
+    fetch_error = None
+    failed: list[str] = []  # "href (why)" of the files that gave no text
+    for f in ocrs:
+        href = f["href"]
+        ocr_path = _local_path(href, base)
+        try:
+            if ocr_path is not None and _outside(ocr_path, folder):
+                problems.append(Problem(
+                    source, ref, f"page {order}: its OCR file {href!r} is outside the "
+                    f"METS file's folder {folder} and was not read; the page was stored "
+                    "without text", OUTSIDE_FIX))
+                failed.append(f"{href} (outside the METS file's folder)")
+                continue
+            if ocr_path is not None:
+                page = parse_file(ocr_path, max_bytes=options.max_xml_bytes,
+                                  max_chars=options.max_text_chars)
+            elif not options.remote_ocr:
+                url_only = url_only or href
+                continue
+            else:
+                try:
+                    page = parse_bytes(fetch_ocr(href, options),
+                                       max_bytes=options.max_xml_bytes,
+                                       max_chars=options.max_text_chars)
+                except FetchError as exc:
+                    if fetch_error is None:
+                        fetch_error = (href, str(exc))
+                    problems.append(Problem(
+                        source, page_ref,
+                        f"page {order}: cannot fetch its OCR ({exc}); the page was stored "
+                        "without text",
+                        refused_hint(exc) if isinstance(exc, RefusedAddress) else
+                        "ingest the METS again when the server answers (fetched OCR is "
+                        "cached in .glamlab/cache/ocr)"))
+                    failed.append(f"{href} ({exc})")
+                    continue
+        except BadXml as exc:
+            problems.append(Problem(source, str(ocr_path or href),
+                                    f"{exc.reason} (OCR of {ref}; the page was stored "
+                                    "without text)", exc.hint))
+            failed.append(f"{href} ({exc.reason})")
+            continue
+        if ocr_path is None:
+            meta["ocr_url"] = href
+        meta.update({"ocr_file": href, **page.meta()})
+        if failed:  # said on the item, not as a problem: its text came in
+            which = "the OCR file" if len(failed) == 1 else f"the {len(failed)} OCR files"
+            meta["ocr_note"] = (f"the text is from {href}: {which} ranked before it could "
+                                f"not be read: {'; '.join(failed)}")
+        return page, []
+    if fetch_error is not None:
+        meta["ocr_url"], meta["ocr_error"] = fetch_error
+    elif url_only is not None:
+        meta["ocr_url"] = url_only
+    return None, problems[:1]
+
+
 def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
               claimed: set[str] | None = None) -> Iterator[Record | Problem]:
     """One item per physical page of a METS file. ``claimed`` collects the resolved
     paths of every local file the METS lists, so a folder walk skips them."""
     from .images import BadImage, item_id_for, read_header
-    from .xml import BadXml, parse_bytes, parse_file, safe_root, too_big
+    from .xml import BadXml, safe_root, too_big
 
     if is_lfs_pointer(path):
         yield lfs_problem(source, path)
@@ -278,49 +351,11 @@ def read_mets(path: Path, root: Path, source: str, options: IngestOptions,
             meta["title"] = title
         text = None
         ocr_digest = ""
-        problems: list[Problem] = []
-        if ocrs:
-            href = ocrs[0]["href"]
-            ocr_path = _local_path(href, base)
-            try:
-                if ocr_path is not None and _outside(ocr_path, folder):
-                    page = None
-                    problems.append(Problem(
-                        source, ref, f"page {order}: its OCR file {href!r} is outside the "
-                        f"METS file's folder {folder} and was not read; the page was stored "
-                        "without text", OUTSIDE_FIX))
-                elif ocr_path is not None:
-                    page = parse_file(ocr_path, max_bytes=options.max_xml_bytes,
-                                      max_chars=options.max_text_chars)
-                elif not options.remote_ocr:
-                    page = None
-                    meta["ocr_url"] = href
-                else:
-                    from .iiif import FetchError, RefusedAddress, refused_hint
-
-                    meta["ocr_url"] = href
-                    try:
-                        page = parse_bytes(fetch_ocr(href, options),
-                                           max_bytes=options.max_xml_bytes,
-                                           max_chars=options.max_text_chars)
-                    except FetchError as exc:
-                        page = None
-                        meta["ocr_error"] = str(exc)
-                        problems.append(Problem(
-                            source, f"{document}#p{n}",
-                            f"page {order}: cannot fetch its OCR ({exc}); the page was stored "
-                            "without text",
-                            refused_hint(exc) if isinstance(exc, RefusedAddress) else
-                            "ingest the METS again when the server answers (fetched OCR is "
-                            "cached in .glamlab/cache/ocr)"))
-                if page is not None:
-                    text = page.text
-                    ocr_digest = page.digest
-                    meta.update({"ocr_file": href, **page.meta()})
-            except BadXml as exc:
-                problems.append(Problem(source, str(ocr_path or href),
-                                        f"{exc.reason} (OCR of {ref}; the page was stored "
-                                        "without text)", exc.hint))
+        page, problems = _page_ocr(ocrs, base, folder, options, source, ref,
+                                   f"{document}#p{n}", order, meta)
+        if page is not None:
+            text = page.text
+            ocr_digest = page.digest
         yield from problems
         if not images:
             yield Problem(source, ref, f"page {order} has no image file",

@@ -771,13 +771,18 @@ def _alto_box(el: Any) -> list[float] | None:
 
 
 def _page_box(region: Any) -> list[float] | None:
-    """The bounding box of a PAGE region's ``Coords@points`` ("x,y x,y ...")."""
+    """The bounding box of a PAGE region's ``Coords@points`` ("x,y x,y ..."); in PAGE
+    before 2013 (``pagecontent/2010-03-19``, as the IMPACT ground truth and Aletheia of
+    that time write it), of its ``Coords/Point@x,y`` elements."""
     for child in region:
         if _local(child.tag) != "Coords":
             continue
         xs, ys = [], []
-        for pair in (child.get("points") or "").split():
-            x, _, y = pair.partition(",")
+        pairs: list[tuple[str | None, str | None]] = [
+            (x, y) for x, _, y in (p.partition(",") for p in (child.get("points") or "").split())]
+        if child.get("points") is None:
+            pairs = [(pt.get("x"), pt.get("y")) for pt in child if _local(pt.tag) == "Point"]
+        for x, y in pairs:
             fx, fy = _number(x), _number(y)
             if fx is None or fy is None:
                 return None

@@ -72,17 +72,24 @@ def _local_source(item: Item) -> str:
 # -- remote images, lazily --------------------------------------------------------
 def image_urls(item: Item) -> list[str]:
     """Where to get an item's image, best first (IIIF Image API full size, then the
-    image the manifest names)."""
+    image the manifest names). A canvas painted with a part of its image, or with it
+    turned (``image_region``, ``image_rotation``: a ``SpecificResource`` with a selector)
+    asks the image service for that part, turned; the whole image the manifest names is
+    then no stand-in for it (it is fetched only where there is no image service)."""
     meta = item.meta or {}
     urls: list[str] = []
     service = meta.get("image_service")
+    region = str(meta.get("image_region") or "full")
+    rotation = str(meta.get("image_rotation") or "0")
     if service:
         if meta.get("image_api") == 3:
-            urls.append(f"{service}/full/max/0/default.jpg")
+            urls.append(f"{service}/{region}/max/{rotation}/default.jpg")
         else:
-            urls += [f"{service}/full/full/0/default.jpg", f"{service}/full/max/0/default.jpg"]
+            urls += [f"{service}/{region}/full/{rotation}/default.jpg",
+                     f"{service}/{region}/max/{rotation}/default.jpg"]
     image = meta.get("image")
-    if image and image not in urls and image != service:
+    part = region != "full" or rotation != "0"
+    if image and image not in urls and image != service and not (service and part):
         urls.append(str(image))
     if not urls and item.uri:
         urls.append(item.uri)
