@@ -14,6 +14,7 @@ and moving the aliases is :func:`glamlab.registry.retrain.promote`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,8 @@ from ..errors import EvaluationError
 from ..ingest.columns import TableSchema
 from ..tasks.calendar import last_day
 from .gate import GateConfig, GateDecision, decide, measure_words
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -369,16 +372,72 @@ def kept_path(ws: Workspace, kept: dict[str, Any]) -> Path:
     return folder
 
 
+#: the card key of a version saved from a kept folder: the folder and its files' sha256,
+#: so that a switch which stopped after saving it (the server killed) is not saved twice
+KEPT_FROM = "kept_from"
+#: the suffix of a kept folder a switch has claimed (renamed) while it saves it
+CLAIMED = ".saving"
+
+
+class FolderBusy(Exception):
+    """Another switch (or clean-up) holds the kept folder right now."""
+
+
+def lock_folder(folder: Path) -> int | None:
+    """Lock ``folder`` for this process (an exclusive ``flock`` on the directory, which
+    follows it when renamed): the open descriptor to close when done, None where the
+    folder is missing, :class:`FolderBusy` where another holds it. The lock goes with the
+    process that holds it, so a folder a crashed switch left claimed is free again."""
+    import fcntl
+    import os
+
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise FolderBusy(str(folder)) from None
+    return fd
+
+
+def kept_marker(kept: dict[str, Any]) -> dict[str, str]:
+    """What a version saved from ``kept`` carries on its card (:data:`KEPT_FROM`)."""
+    import hashlib
+    import json
+
+    files = json.dumps(dict(kept.get("files") or {}), sort_keys=True)
+    return {"folder": str(kept.get("folder") or ""),
+            "sha256": hashlib.sha256(files.encode()).hexdigest()}
+
+
+def saved_from(ws: Workspace, kept: dict[str, Any]) -> Any:
+    """The model version a switch already saved from ``kept`` (its card's
+    :data:`KEPT_FROM`), or None: a switch stopped after saving it left its folder
+    claimed, and saving it again would make two versions of one retrain."""
+    from ..registry.models import list_models
+
+    marker = kept_marker(kept)
+    return next((m for m in list_models(ws) if m.name == str(kept.get("name"))
+                 and m.card.get(KEPT_FROM) == marker), None)
+
+
 def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
     """Save a version :func:`keep_version` kept as the next version of its name (its
     files checked against their sha256 first), and remove the kept folder. Returns the
     new :class:`~glamlab.registry.models.ModelVersion` (not in use: promote it).
 
-    The folder is first claimed by renaming it (atomic, also between processes): of two
-    admins switching at once, one saves the version and the other is refused, rather
-    than both saving it (two new versions of one retrain, both promoted). Where saving
-    fails, the folder is put back, so switching can be tried again."""
+    The folder is first locked and claimed by renaming it (atomic, also between
+    processes): of two admins switching at once, one saves the version and the other is
+    refused, rather than both saving it (two new versions of one retrain, both
+    promoted). Where saving fails, the folder is put back, so switching can be tried
+    again. A folder a switch left claimed when its process died (no one holds its lock)
+    is taken over: saved now, or, where the stopped switch had saved it already (its
+    card's :data:`KEPT_FROM`), that version is returned, not saved twice."""
     import json
+    import os
     import shutil
 
     from ..errors import PredictorError
@@ -386,32 +445,53 @@ def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
     from ..registry.models import _sha256, save_model
 
     kept_at = kept_path(ws, kept)
-    folder = kept_at.with_name(kept_at.name + ".saving")
+    folder = kept_at.with_name(kept_at.name + CLAIMED)
+    busy = PredictorError(f"the new version kept in {kept_at} is being saved by another "
+                          "switch to it right now, so it was not saved twice",
+                          hint="reload the retraining page; if no switch shows there within "
+                               "a few minutes, retrain again")
+    missing = PredictorError(f"the new version kept in {kept_at} is missing",
+                             hint="retrain again")
+    taken_over = False
     try:
-        kept_at.rename(folder)
-    except OSError:
-        if folder.exists():
-            raise PredictorError(f"the new version kept in {kept_at} is being saved by "
-                                 "another switch to it right now, so it was not saved twice",
-                                 hint="reload the retraining page; if no switch shows "
-                                      "there within a few minutes, retrain again") from None
-        raise PredictorError(f"the new version kept in {kept_at} is missing",
-                             hint="retrain again") from None
+        fd = lock_folder(kept_at)
+        if fd is not None:
+            try:
+                kept_at.rename(folder)
+            except OSError:
+                os.close(fd)
+                raise (busy if folder.exists() else missing) from None
+        else:  # claimed by a switch that stopped in the middle (a crash), or gone
+            fd = lock_folder(folder)
+            if fd is None:
+                raise missing
+            log.warning("taking over the new version %s a switch left claimed", folder)
+            taken_over = True
+    except FolderBusy:
+        raise busy from None
     try:
-        for rel, digest in dict(kept["files"]).items():
-            f = (folder / str(rel)).resolve()
-            if not f.is_relative_to(folder) or not f.is_file() or _sha256(f) != digest:
-                raise PredictorError(f"the new version kept in {kept_at} is missing or has "
-                                     f"changed since it was trained ({rel})",
-                                     hint="retrain again")
-        predictor = Predictor.load(folder / "model")
-        items = json.loads((folder / KEPT_ITEMS).read_text(encoding="utf-8"))
-        saved = save_model(ws, predictor, name=str(kept["name"]), items=items,
-                           card=dict(kept["card"]))
-    except BaseException:
-        folder.rename(kept_at)  # as it was: switching can be tried again
-        raise
-    shutil.rmtree(folder, ignore_errors=True)
+        try:
+            done = saved_from(ws, kept) if taken_over else None
+            if done is not None:
+                saved = done  # saved before the switch stopped: not saved twice
+            else:
+                for rel, digest in dict(kept["files"]).items():
+                    f = (folder / str(rel)).resolve()
+                    if not f.is_relative_to(folder) or not f.is_file() \
+                            or _sha256(f) != digest:
+                        raise PredictorError(
+                            f"the new version kept in {kept_at} is missing or has changed "
+                            f"since it was trained ({rel})", hint="retrain again")
+                predictor = Predictor.load(folder / "model")
+                items = json.loads((folder / KEPT_ITEMS).read_text(encoding="utf-8"))
+                saved = save_model(ws, predictor, name=str(kept["name"]), items=items,
+                                   card={**dict(kept["card"]), KEPT_FROM: kept_marker(kept)})
+        except BaseException:
+            folder.rename(kept_at)  # as it was: switching can be tried again
+            raise
+        shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        os.close(fd)
     return saved
 
 
@@ -476,4 +556,5 @@ def _scorer(metric: str, y: np.ndarray, weeks: np.ndarray,
 
 
 __all__ = ["retrain_project", "TabularRetrainReport", "keep_version", "last_day",
-           "left_out_of_window", "retrain_on_outcomes", "save_kept_version", "too_few_to_tell"]
+           "left_out_of_window", "retrain_on_outcomes", "save_kept_version", "saved_from",
+           "too_few_to_tell"]

@@ -39,13 +39,16 @@ Job kinds:
   ``params["recent_days"]``), with 95% intervals. The better new version is kept in the
   job's folder (:func:`kept_folder`), not saved as a model version and not in use, as
   ``glamlab retrain`` saves none it does not put in use: the retraining page shows both
-  and a person chooses to switch (:func:`switch_to_retrained` saves it then).
+  and a person chooses to switch (:func:`switch_to_retrained` saves it then). The
+  folders no one can switch to any more are removed at each retrain and switch
+  (:func:`tidy_retrained`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -390,6 +393,7 @@ def _retrain(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
     _set(ws, job["id"], message="training two new versions on the rows before the newest "
                                 "labelled window, and comparing them with the current model "
                                 "on that window")
+    _tidy_quietly(ws, str(job["created_by"]))  # what earlier retrains left behind
     try:
         res = retrain_project(ws, window_start=params.get("window_start") or None,
                               recent_days=int(params.get("recent_days") or 90),
@@ -407,7 +411,18 @@ def _retrain(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
             hint = ("bring the outcomes of that period in on the Bring rows in page, or "
                     "choose an earlier first day")
         raise EvaluationError(exc.message, hint=hint or None) from None
+    # this job's new version is the one offered now: the older ones are superseded
+    _tidy_quietly(ws, str(job["created_by"]), newest=int(job["id"]))
     return dict(_no_nan(res))
+
+
+def _tidy_quietly(ws: Workspace, user: str, *, newest: int | None = None) -> None:
+    """:func:`tidy_retrained`, whose failure (a busy database) leaves the retrain or
+    switch as it is: the next one tidies."""
+    try:
+        tidy_retrained(ws, user, newest=newest)
+    except Exception:  # noqa: BLE001 - tidying is not the job's work
+        log.exception("the retrained/ folders were not tidied")
 
 
 def kept_folder(ws: Workspace, job_id: int) -> Path:
@@ -415,6 +430,138 @@ def kept_folder(ws: Workspace, job_id: int) -> Path:
     from ..retraining.tabular import KEPT_ROOT
 
     return ws.root / KEPT_ROOT / f"job-{job_id}"
+
+
+def tidy_retrained(ws: Workspace, user: str, *, newest: int | None = None) -> list[str]:
+    """Remove the folders under ``retrained/`` that no one can switch to any more, at
+    each retrain (before it trains, and once it has kept its own new version: ``newest``,
+    its job) and after each switch. Kept: the new version of the newest finished retrain
+    while the model it was compared with is still in use (the one the retraining page
+    offers), and the folder of a retrain still queued or running. Removed: a version
+    switched to already, one a newer retrain superseded, one compared with a model no
+    longer in use, what a failed retrain left, and a folder no retrain job names. A
+    folder a switch holds right now is left alone; one a switch left claimed when its
+    process died is put back where it is still offered (switchable again), and where
+    that switch had saved its version already, the job records that version (nothing
+    saved is lost: the folder only held a copy). Only folders named ``job-N`` (and
+    ``job-N.saving``) are touched. Each change is logged and audited; returns them in
+    words."""
+    from ..retraining.tabular import CLAIMED, KEPT_ROOT, FolderBusy, kept_path, lock_folder
+
+    base = ws.root / KEPT_ROOT
+    if not base.is_dir():
+        return []
+    t = ws.store.t.jobs
+    with ws.store.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(
+            sa.select(t.c.id, t.c.status, t.c.result).where(t.c.kind == "retrain")
+            .order_by(t.c.id.desc()))]
+    active = {kept_folder(ws, int(r["id"])).resolve() for r in rows if r["status"] in ACTIVE}
+    offered: Path | None = None  # the one the retraining page offers
+    by_folder: dict[Path, int] = {}
+    for r in rows:
+        kept = (r["result"] or {}).get("kept") if r["status"] == "done" else None
+        try:
+            folder = kept_path(ws, kept) if kept else None
+        except GlamlabError:
+            folder = None
+        if folder is not None:
+            by_folder.setdefault(folder, int(r["id"]))
+    done = [r for r in rows if r["status"] == "done"]
+    if done and newest is None:
+        result = dict(done[0]["result"] or {})
+        try:
+            compared_with_model_in_use(ws, result)
+            offered = kept_path(ws, result["kept"]) if result.get("kept") else None
+        except GlamlabError:
+            offered = None
+
+    said: list[str] = []
+    for path in sorted(base.iterdir()):
+        named = re.fullmatch(r"job-(\d+)(" + re.escape(CLAIMED) + r")?", path.name)
+        if named is None:
+            continue
+        kept_at = path.with_name(f"job-{named[1]}").resolve()
+        if kept_at in active:
+            continue  # a retrain still writing it
+        try:
+            fd = lock_folder(path)
+        except FolderBusy:
+            continue  # a switch saving it right now
+        if fd is None:
+            continue  # gone meanwhile (switched to)
+        try:
+            _tidy_one(ws, user, path, kept_at, by_folder.get(kept_at), offered, rows, newest,
+                      said)
+        except OSError as exc:  # one that cannot be removed: the others all the same
+            log.warning("retrained versions: %s was left as it is: %s", path, exc)
+        finally:
+            os.close(fd)
+    return said
+
+
+def _tidy_one(ws: Workspace, user: str, path: Path, kept_at: Path, job_id: int | None,
+              offered: Path | None, rows: list[dict[str, Any]], newest: int | None,
+              said: list[str]) -> None:
+    """:func:`tidy_retrained` for one folder (``path``, locked): ``job_id`` the finished
+    retrain whose new version it keeps, if any."""
+    import shutil
+
+    from ..retraining.tabular import KEPT_ROOT, saved_from
+
+    claimed = path.name != kept_at.name
+    result = dict((get(ws, job_id) or {}).get("result") or {}) if job_id is not None else {}
+    kept = result.get("kept")
+    if job_id is not None and kept and claimed:
+        done = saved_from(ws, kept)
+        if done is not None:  # the switch stopped after saving it
+            result = {**result, "saved": done.spec, "kept": None}
+            _set(ws, job_id, result=result)
+            kept = None
+            _say(ws, user, f"{done.spec} was saved from {path.name} by a switch that stopped "
+                           "before it finished; its retrain now offers it (switch to it on "
+                           "the retraining page)", said, path)
+    if kept and kept_at == offered:
+        if claimed:  # a switch stopped before saving it: offered again as it was
+            path.rename(kept_at)
+            _say(ws, user, f"put back {KEPT_ROOT}/{kept_at.name}, which a switch left "
+                           "claimed when it stopped: it can be switched to again", said, path)
+        return
+    owner = next((r for r in rows if str(r["id"]) == kept_at.name.removeprefix("job-")), None)
+    owned = dict((owner or {}).get("result") or {})
+    if job_id is None or result.get("saved"):
+        saved = result.get("saved") or owned.get("saved")
+        why = ("no retrain job names it" if owner is None else
+               "its retrain failed" if owner["status"] == "failed" else
+               f"{saved} was saved from it already" if saved else
+               "its retrain keeps no new version there")
+    else:
+        newer = [int(r["id"]) for r in rows if int(r["id"]) > job_id
+                 and (r["status"] == "done" or r["id"] == newest)]
+        why = (f"a newer retrain (job {min(newer)}) superseded it" if newer else
+               f"it was compared with {result.get('champion')}, which is no longer the "
+               "model in use")
+    shutil.rmtree(path)
+    if kept and job_id is not None:
+        _set(ws, job_id, result={**result, "kept": None,
+                                 "removed": {"why": why, "at": now().isoformat()}})
+    _say(ws, user, f"removed {KEPT_ROOT}/{path.name}: {why}", said, path)
+
+
+def _say(ws: Workspace, user: str, text: str, said: list[str], path: Path) -> None:
+    log.info("retrained versions: %s", text)
+    said.append(text)
+    with ws.store.write() as conn:
+        ws.store.audit(conn, user, "retrained.tidy", path.name, what=text)
+
+
+def refuse_removed(result: dict[str, Any]) -> None:
+    """Refuse to switch to a retrain's new version :func:`tidy_retrained` removed."""
+    removed = result.get("removed")
+    if removed:
+        raise GlamlabError(f"this retrain's new version is no longer kept: {removed['why']}",
+                           hint="switch to the newest retrain's new version on the "
+                                "retraining page, or retrain again")
 
 
 def retrained_spec(ws: Workspace, result: dict[str, Any]) -> str | None:
@@ -463,6 +610,8 @@ def switch_to_retrained(ws: Workspace, job_id: int, user: str) -> str:
 
     job = get(ws, job_id)
     result = dict(job["result"] or {}) if job else {}
+    if job is not None and job["kind"] == "retrain":
+        refuse_removed(result)  # a newer retrain superseded it, say
     if job is None or job["kind"] != "retrain" or job["status"] != "done" \
             or not (result.get("saved") or result.get("kept")):
         raise GlamlabError("there is no retrained version to switch to",
@@ -479,6 +628,7 @@ def switch_to_retrained(ws: Workspace, job_id: int, user: str) -> str:
     spec = str(result["saved"])
     promote(ws, spec, actor=user, reason=f"switched to on the retraining page (job {job_id})")
     _set(ws, job_id, result={**result, "switched": {"by": user, "at": now().isoformat()}})
+    _tidy_quietly(ws, user)  # the other retrains' versions: compared with the one replaced
     return spec
 
 

@@ -1010,6 +1010,8 @@ def retrain_switch(request: Request, form: FormData = Depends(form_of),
                            hint="retrain first (Retrain from outcomes), then switch") from None
     job = jobs.get(ws, job_id)
     result = (job or {}).get("result") or {}
+    if job is not None and job["kind"] == "retrain":
+        jobs.refuse_removed(result)  # a newer retrain superseded it, say
     spec = jobs.retrained_spec(ws, result) if job is not None else None
     if job is None or job["kind"] != "retrain" or not spec:
         raise GlamlabError("there is no retrained version to switch to",
