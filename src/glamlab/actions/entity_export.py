@@ -77,6 +77,7 @@ from .export import (
     _slug,
     _target_source,
     iri,
+    json_text,
     metadata_pairs,
     w3c_metadata,
 )
@@ -289,7 +290,7 @@ def write_spans_jsonl(rows: Iterable[Row], out: IO[str], *, include_text: bool =
         obj["provenance"] = main.to_dict()
         if meta:
             obj["meta"] = {str(f): item.meta.get(str(f)) for f in meta}
-        out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        out.write(json_text(obj) + "\n")
         n += 1
     return n
 
@@ -472,8 +473,7 @@ def write_span_web_annotations(rows: Iterable[Row], out: IO[str], *, base: str,
     for item, spans, prov in rows:
         for s in _layer(spans, layers):
             out.write((",\n" if n else "\n")
-                      + json.dumps(web_annotation(item, s, prov, base, meta, uris),
-                                   ensure_ascii=False))
+                      + json_text(web_annotation(item, s, prov, base, meta, uris)))
             n += 1
     out.write(f"\n]}}, \"total\": {n}}}\n")
     return n
@@ -743,7 +743,7 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
                 else:
                     skipped += 1
                 continue
-            out.write((",\n" if n else "\n") + json.dumps(anno, ensure_ascii=False))
+            out.write((",\n" if n else "\n") + json_text(anno))
             n += 1
             placed = True
         if placed and canvas is not None and _canvas_id(item) is None and \

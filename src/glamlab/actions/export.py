@@ -102,6 +102,7 @@ from ..files import open_private
 from ..ingest.base import control_characters
 from ..sheets import risky_ids_warning, write_sheet
 from ..store.ids import among, id_batches
+from ..store.jsontext import encoder
 from ..tasks.kinds import Candidate, TaskKind, task_kind
 from .act import (
     CLASSIFICATION_KINDS,
@@ -1128,6 +1129,11 @@ def unpredicted_warning(ws: Workspace, *, web: bool = False) -> str | None:
             f"{how} before downloading.")
 
 
+#: a row, an annotation as the JSON files write it: strict JSON, a NaN or infinity as null
+#: (``json.dumps`` wrote ``NaN``, which jq, JSON.parse, jsonb and OpenRefine refuse)
+json_text = encoder(ensure_ascii=False)
+
+
 def _cell(value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
 
@@ -1135,7 +1141,7 @@ def _cell(value: Any) -> Any:
 def write_jsonl(rows: Iterator[Exported], out: IO[str]) -> int:
     n = 0
     for e in rows:
-        out.write(json.dumps({**e.row, **e.details}, ensure_ascii=False) + "\n")
+        out.write(json_text({**e.row, **e.details}) + "\n")
         n += 1
     return n
 
@@ -1416,7 +1422,7 @@ def write_w3c(rows: Iterator[Exported], out: IO[str], *,
                               kind.annotation_selector(e.candidate), meta)
         if local is not None and anno["target"]["source"].startswith("file:"):
             local[0] += 1
-        out.write((",\n" if n else "\n") + json.dumps(anno, ensure_ascii=False))
+        out.write((",\n" if n else "\n") + json_text(anno))
         n += 1
     out.write(f"\n]}}, \"total\": {n}}}\n")
     return n

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..files import open_private, private_dir
+from ..store.jsontext import encoder
 
 if TYPE_CHECKING:
     from ..items import Item
@@ -46,6 +47,8 @@ PRESENTATION_2 = "http://iiif.io/api/presentation/2/context.json"
 PROV_SOFTWARE_AGENT = "http://www.w3.org/ns/prov#SoftwareAgent"
 MAX_OPEN = 64
 _XYWH_RE = re.compile(r"^\d+,\d+,\d+,\d+$")
+#: an annotation as a page writes it: strict JSON, a NaN or infinity as null
+json_text = encoder(ensure_ascii=False)
 
 
 def _slug(text: str) -> str:
@@ -189,8 +192,7 @@ class PageWriter:
             with open_private(self.folder / name, "w", encoding="utf-8") as out:
                 out.write(self._head(page))
         fh = self._handle(key)
-        fh.write(("," if page["n"] else "") + "\n" + json.dumps(make(page["version"]),
-                                                                 ensure_ascii=False))
+        fh.write(("," if page["n"] else "") + "\n" + json_text(make(page["version"])))
         page["n"] += 1
 
     def _head(self, page: dict[str, Any]) -> str:

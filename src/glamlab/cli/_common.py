@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import textwrap
 from collections.abc import Callable, Iterable
@@ -24,22 +23,34 @@ def open_ws(ctx: click.Context) -> Workspace:
     return Workspace.open(obj.get("workspace", "."), db=obj.get("db"))
 
 
+def _json_text(data: Any) -> str:
+    """``data`` as the JSON document ``--json`` prints: strict JSON, a NaN or infinity (a
+    backtest's AUC over a month with one outcome, say) written as null; Python's
+    ``json.dumps`` wrote ``NaN``, which jq and every other JSON reader refuse."""
+    from ..store.jsontext import encoder  # here: the store package imports SQLAlchemy
+
+    return encoder(indent=2, default=str, ensure_ascii=False)(data)
+
+
 def emit(data: Any, as_json: bool, text: Callable[[Any], str] | None = None) -> None:
     """Print ``data`` as JSON (for scripts) or as plain words (for people)."""
     if as_json:
-        sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+        sys.stdout.write(_json_text(data) + "\n")
     elif text is not None:
         click.echo(text(data))
     else:
-        click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+        click.echo(_json_text(data))
 
 
 def emit_json_rows(rows: Iterable[Any]) -> None:
     """Print ``rows`` as one JSON array, as :func:`emit` does (the same text), one row at a
     time: a listing of a whole collection never holds all of it in memory."""
+    from ..store.jsontext import encoder
+
+    dumps = encoder(indent=2, default=str, ensure_ascii=False)
     first = True
     for row in rows:
-        body = json.dumps(row, indent=2, default=str, ensure_ascii=False)
+        body = dumps(row)
         sys.stdout.write(("[\n" if first else ",\n") + textwrap.indent(body, "  "))
         first = False
     sys.stdout.write("[]\n" if first else "\n]\n")

@@ -370,15 +370,14 @@ def _backtest(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
 
 
 def _no_nan(value: Any) -> Any:
-    """``value`` with every NaN (an AUC of a month with one outcome only) as None, which
-    the JSON column keeps on SQLite and PostgreSQL alike."""
-    if isinstance(value, dict):
-        return {k: _no_nan(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_no_nan(v) for v in value]
-    if isinstance(value, float) and value != value:
-        return None
-    return value.item() if hasattr(value, "item") else value
+    """``value`` as the JSON column keeps it: numpy numbers as numbers (:func:`_plain`),
+    every NaN (an AUC of a month with one outcome only) or infinity as None
+    (:func:`glamlab.store.jsontext.finite`, what the store writes)."""
+    import json
+
+    from ..store.jsontext import finite
+
+    return finite(json.loads(json.dumps(value, default=_plain)))
 
 
 def _plain(value: Any) -> Any:

@@ -41,13 +41,13 @@ must stay picklable (it travels to worker processes with the model).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ...errors import ConfigError
 from ...progress import with_article as _a
+from ...store.jsontext import dumps as _json
 
 if TYPE_CHECKING:
     import numpy as np
@@ -301,11 +301,12 @@ class TaskKind(Generic[G, P]):
         raise NotImplementedError
 
     def to_rows(self, items: Sequence[Item], predictions: Sequence[P]) -> list[Row]:
-        """Store-ready rows for the run's writer (JSON already made)."""
+        """Store-ready rows for the run's writer (JSON already made, as the store writes
+        it: strict JSON, a NaN or infinity as null)."""
         out: list[Row] = []
         for item, p in zip(items, predictions, strict=True):
             s = self.to_stored(p)
-            out.append((item.item_id, s.label, json.dumps(s.labels), json.dumps(s.scores),
+            out.append((item.item_id, s.label, _json(s.labels), _json(s.scores),
                         s.score))
         return out
 
