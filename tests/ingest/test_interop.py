@@ -312,6 +312,58 @@ def test_a_v2_canvas_painted_with_a_segment_of_its_image(tmp_path):
             f"{svc}/50,50,1250,1850/full/0/default.jpg"
 
 
+def _recipe(name: str, base: str) -> dict:
+    """A cookbook recipe as its site build writes it (placeholders filled)."""
+    text = (DATA / "iiif" / name).read_text(encoding="utf-8")
+    return json.loads(text.replace("{{ id.url }}", f"{base}/manifest.json").replace(
+        "{{ id.path }}", base))
+
+
+def test_a_canvas_painted_with_a_caption_file_or_a_video_is_no_image(make_ws, tmp_path):
+    # cookbook recipe 0219 (a video with a WebVTT caption file). Published with types, it
+    # is a video: said as such. Found in the wild without the bodies' "type" (which glamlab
+    # took to mean "Image"), the caption file became the canvas's image; a body without a
+    # type is now an image by its format (image/*), an image service or an image file
+    # extension, and a canvas painted with no image is one problem naming the canvas and
+    # what it is painted with
+    base = "https://example.org/iiif/0219"
+    doc = _recipe("caption_0219-manifest.json", base)
+    (tmp_path / "published.json").write_text(json.dumps(doc), encoding="utf-8")
+    video, caption = (a["body"][0] for a in doc["items"][0]["items"][0]["items"])
+    del caption["type"]  # the supplementing caption without its type
+    (tmp_path / "no-type.json").write_text(json.dumps(doc), encoding="utf-8")
+    canvas = doc["items"][0]
+    caption_only = {**canvas, "id": f"{base}/canvas/captions", "items": [{
+        **canvas["items"][0], "items": [{"id": f"{base}/anno/c", "type": "Annotation",
+                                         "motivation": "painting",
+                                         "body": {"id": caption["id"]}}]}]}
+    still = _recipe("canvas-size_0004-manifest.json", "https://example.org/iiif/0004")
+    image = still["items"][0]["items"][0]["items"][0]["body"]
+    del image["type"]  # image/png by its format
+    served = json.loads(json.dumps(still["items"][0]))
+    served["id"] += "-served"
+    body = served["items"][0]["items"][0]["body"]
+    body.pop("format")
+    body.update(id=f"{base}/iiif/still", service=[{"id": f"{base}/iiif/still",
+                                                   "type": "ImageService3"}])
+    mixed = {**still, "items": [caption_only, still["items"][0], served]}
+    (tmp_path / "mixed.json").write_text(json.dumps(mixed), encoding="utf-8")
+    ws = make_ws()
+    report = ws.ingest([tmp_path / "published.json", tmp_path / "no-type.json",
+                        tmp_path / "mixed.json"])
+    assert sorted(i.item_id for i in ws.items()) == [
+        "https://example.org/iiif/0004/canvas/p1", "https://example.org/iiif/0004/canvas/p1-served"]
+    assert not any(str(i.uri).endswith((".vtt", ".mp4")) for i in ws.items())
+    reasons = [p["reason"] for p in report.problems]
+    assert len(reasons) == 3, reasons
+    for reason in reasons[:2]:  # the video, as published and without the caption's type
+        assert f"canvas 1 ({base}/canvas)" in reason and "not an image" in reason
+        assert f"Video (video/mp4) {video['id']}" in reason and ".vtt" not in reason
+    assert f"canvas 1 ({base}/canvas/captions) is painted with {caption['id']}, not an " \
+        "image" in reasons[2]
+    assert all("the canvas is skipped" in p["hint"] for p in report.problems)
+
+
 def test_a_folder_of_manifest_files_is_read(make_ws, tmp_path):
     folder = tmp_path / "manifests"
     _cookbook(folder, "https://example.org/iiif/news")
