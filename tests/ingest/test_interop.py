@@ -364,6 +364,56 @@ def test_a_canvas_painted_with_a_caption_file_or_a_video_is_no_image(make_ws, tm
     assert all("the canvas is skipped" in p["hint"] for p in report.problems)
 
 
+def test_an_image_api_1_1_service_is_asked_for_native_jpg(make_ws, tmp_path, http_server):
+    # Image API 1.1 services (Gallica: the 1/context with a 1.1 profile; Yale and Loris:
+    # the library.stanford.edu 1.1 context) were taken as API 2 and asked for default.jpg,
+    # which 1.1 does not define; the image came only by the fallback to the image's own
+    # URL, or not at all. A 1.x service is recorded as such and asked for native.jpg
+    from types import SimpleNamespace
+
+    from glamlab.items.images import image_urls
+
+    from .conftest import write_jpeg
+
+    base = http_server.url
+    stanford = "http://library.stanford.edu/iiif/image-api/1.1/"
+    services = [
+        {"@context": "http://iiif.io/api/image/1/context.json", "@id": f"{base}/ark/f1",
+         "profile": f"{stanford}compliance.html#level2"},  # as Gallica writes it
+        {"@context": f"{stanford}context.json", "@id": f"{base}/loris/f2",
+         "profile": f"{stanford}compliance.html#level1"},  # Yale, Princeton (Loris)
+        {"@id": f"{base}/ids/f3", "profile": f"{stanford}compliance.html#level1"},
+    ]
+    canvases = [{"@id": f"{base}/canvas/f{n}", "@type": "sc:Canvas", "label": f"f{n}",
+                 "width": 3928, "height": 5584, "images": [{
+                     "@type": "oa:Annotation", "motivation": "sc:painting",
+                     "on": f"{base}/canvas/f{n}", "resource": {
+                         "@id": f"{base}/elsewhere/f{n}.jpg", "@type": "dctypes:Image",
+                         "format": "image/jpeg", "width": 3928, "height": 5584,
+                         "service": svc}}]}
+                for n, svc in enumerate(services, 1)]
+    doc = {"@context": "http://iiif.io/api/presentation/2/context.json",
+           "@id": f"{base}/manifest.json", "@type": "sc:Manifest", "label": "Atlas",
+           "sequences": [{"@type": "sc:Sequence", "canvases": canvases}]}
+    (tmp_path / "m.json").write_text(json.dumps(doc), encoding="utf-8")
+    for svc in services:
+        path = svc["@id"].removeprefix(base + "/")
+        write_jpeg(http_server.root / path / "full" / "full" / "0" / "native.jpg", (39, 55))
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    assert ws.ingest([tmp_path / "m.json"]).failed == 0
+    for n, svc in enumerate(services, 1):
+        item = ws.item(f"{base}/canvas/f{n}")
+        assert item.meta["image_api"] == 1 and item.meta["image_service"] == svc["@id"]
+        assert item.open_image().size == (39, 55)
+        assert http_server.requests[-1] == \
+            f"/{svc['@id'].removeprefix(base + '/')}/full/full/0/native.jpg"
+    assert len(http_server.requests) == 3  # nothing asked for default.jpg first
+    part = SimpleNamespace(uri=None, meta={**item.meta, "image_region": "10,20,300,400",
+                                           "image_rotation": "90"})
+    assert image_urls(part)[0] == f"{svc['@id']}/10,20,300,400/full/90/native.jpg"
+
+
 def test_a_folder_of_manifest_files_is_read(make_ws, tmp_path):
     folder = tmp_path / "manifests"
     _cookbook(folder, "https://example.org/iiif/news")

@@ -524,16 +524,31 @@ def _service(body: dict[str, Any], default_api: int) -> tuple[str | None, int | 
         kind = str(svc.get("type") or svc.get("@type") or "")
         ctx = svc.get("@context") or ""
         profile = text_of(svc.get("profile"))
-        if kind == "ImageService3" or "image/3" in str(ctx):
-            api = 3
-        elif kind == "ImageService2" or "image/2" in str(ctx) or "image/2" in profile:
-            api = 2
-        elif kind in ("ImageService1",) or "image/1" in str(ctx):
-            api = 2
-        else:
-            api = default_api
+        api = _image_api(kind, str(ctx), profile) or default_api
         return sid.rstrip("/"), api
     return None, None
+
+
+#: Image API 1.0 and 1.1 name their context and profiles under this address (Gallica,
+#: Yale, Princeton's Loris); 2 and 3 under iiif.io/api/image/N
+_IMAGE_API_1 = "library.stanford.edu/iiif/image-api"
+
+
+def _image_api(kind: str, ctx: str, profile: str) -> int | None:
+    """The Image API version (1, 2 or 3) an image service speaks, from its type, context
+    or profile; None when none of them says. 1 (1.0, 1.1) asks for ``native.jpg``, 2 and
+    3 for ``default.jpg`` (:func:`glamlab.items.images.image_urls`)."""
+    if kind == "ImageService3" or "image/3" in ctx:
+        return 3
+    if kind == "ImageService2" or "image/2" in ctx:
+        return 2
+    if kind == "ImageService1" or "image/1" in ctx or _IMAGE_API_1 in ctx:
+        return 1
+    if "image/2" in profile:
+        return 2
+    if "image/1" in profile or _IMAGE_API_1 in profile:
+        return 1
+    return None
 
 
 def _image_body_v3(canvas: dict[str, Any]) -> dict[str, Any] | None:
