@@ -414,6 +414,36 @@ def test_an_image_api_1_1_service_is_asked_for_native_jpg(make_ws, tmp_path, htt
     assert image_urls(part)[0] == f"{svc['@id']}/10,20,300,400/full/90/native.jpg"
 
 
+def test_a_canvas_bigger_than_its_image_keeps_the_canvas_as_the_boxes_space(make_ws,
+                                                                             http_server):
+    # cookbook recipe 0004: a 1920 x 1080 canvas painted with a 640 x 360 image. The item's
+    # size is the canvas's, the space annotations on the canvas measure in; the image is
+    # decoded at its own size, and what glamlab cuts or draws from boxes goes by fractions
+    # of the item's size (graphic windows), so a box on the canvas covers the same part
+    # of the smaller image (a guard: nothing was mis-drawn)
+    from PIL import Image
+
+    from glamlab.features.grid import window_labels
+    from glamlab.predictors.image.windows import _image_size
+
+    base = http_server.url
+    doc = _recipe("canvas-size_0004-manifest.json", f"{base}/0004")
+    text = json.dumps(doc).replace("https://fixtures.iiif.io/video/indiana/", f"{base}/")
+    (http_server.root / "0004.json").write_text(text, encoding="utf-8")
+    still = http_server.root / "donizetti-elixir" / "act1-thumbnail.png"
+    still.parent.mkdir()
+    Image.new("RGB", (640, 360), "white").save(still)
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    assert ws.ingest([f"{base}/0004.json"]).added == 1
+    item = ws.item(f"{base}/0004/canvas/p1")
+    assert (item.width, item.height) == (1920, 1080)
+    assert item.open_image().size == (640, 360)
+    on_canvas = [[960, 540, 960, 540]]  # the lower right quarter of the canvas
+    assert (window_labels(on_canvas, _image_size(item), 12, 4) ==
+            window_labels([[320, 180, 320, 180]], (640, 360), 12, 4)).all()
+
+
 def test_a_folder_of_manifest_files_is_read(make_ws, tmp_path):
     folder = tmp_path / "manifests"
     _cookbook(folder, "https://example.org/iiif/news")

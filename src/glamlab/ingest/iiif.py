@@ -573,7 +573,7 @@ def _image_bodies_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
             for body in bodies or []:
                 if isinstance(body, dict) and body.get("type") == "SpecificResource":
                     body = _specific_image(body.get("source"), body.get("selector"))
-                if isinstance(body, dict) and is_image(body):
+                if isinstance(body, dict) and _is_image(body):
                     out.append(body)
                     break
     return out
@@ -591,7 +591,7 @@ def _painting(anno: dict[str, Any]) -> bool:
 
 def _painted_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
     """Everything a v3 canvas's painting annotations are painted with (images or not)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for page in canvas.get("items") or []:
         for anno in (page.get("items") or []) if isinstance(page, dict) else []:
             bodies = anno.get("body") if isinstance(anno, dict) and _painting(anno) else None
@@ -603,11 +603,11 @@ def _painted_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 #: file extensions of images, for a painting body that gives neither type nor format
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jp2", ".j2k", ".jpf", ".jpx", ".png", ".gif",
+_IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jp2", ".j2k", ".jpf", ".jpx", ".png", ".gif",
                     ".tif", ".tiff", ".webp", ".bmp"}
 
 
-def is_image(body: dict[str, Any]) -> bool:
+def _is_image(body: dict[str, Any]) -> bool:
     """Whether a painting body (v3) or resource (v2) is an image: by its type (``Image``,
     ``dctypes:Image``) when it gives one; otherwise by its ``format`` (``image/*``), or,
     with no format, by an image service or its URL's file extension. A caption file
@@ -622,7 +622,7 @@ def is_image(body: dict[str, Any]) -> bool:
     if body.get("service"):
         return True
     path = urlsplit(_id(body) or "").path
-    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+    return Path(path).suffix.lower() in _IMAGE_EXTENSIONS
 
 
 def _what(body: dict[str, Any]) -> str:
@@ -703,7 +703,7 @@ def _image_bodies_v2(canvas: dict[str, Any]) -> list[dict[str, Any]]:
                                   res.get("selector"))
         if isinstance(res, str) and res:  # the image's URI alone, as JSON-LD allows
             res = {"@id": res}
-        if isinstance(res, dict) and is_image(res):
+        if isinstance(res, dict) and _is_image(res):
             out.append(res)
     return out
 
