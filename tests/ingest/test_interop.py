@@ -786,3 +786,16 @@ def test_alto_hyppart1_whose_second_half_is_not_marked_is_not_written_twice():
         '<String CONTENT="Goe" SUBS_TYPE="HypPart1" SUBS_CONTENT="Goethe"/>',
         '<String CONTENT="lebte"/>'))
     assert page.text == "Goethe\nlebte"
+
+
+def test_a_v2_image_resource_that_says_nothing_of_itself_is_still_read_as_the_image():
+    """An older v2 manifest may give a canvas's image resource as a bare address with no
+    type, format, service or file extension: the canvas's ``images`` are its image, so it
+    is read (not refused as 'not an image'); a video file extension is refused."""
+    from glamlab.ingest.iiif import _is_image
+
+    assert _is_image({"@id": "https://example.org/iiif/page-12"})
+    assert _is_image({"id": "https://example.org/scans/page-12.jpg"})
+    assert not _is_image({"id": "https://example.org/media/clip.mp4"})
+    assert not _is_image({"id": "https://example.org/captions/clip.vtt"})
+    assert not _is_image({"id": "https://example.org/p", "format": "text/vtt"})

@@ -605,14 +605,19 @@ def _painted_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
 #: file extensions of images, for a painting body that gives neither type nor format
 _IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jp2", ".j2k", ".jpf", ".jpx", ".png", ".gif",
                     ".tif", ".tiff", ".webp", ".bmp"}
+#: file extensions of what else a canvas can be painted with (captions, video, sound, text)
+_OTHER_EXTENSIONS = {".vtt", ".srt", ".mp4", ".m4v", ".webm", ".ogv", ".mov", ".mpd", ".m3u8",
+                     ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".flac", ".txt", ".html", ".htm",
+                     ".pdf", ".xml", ".json"}
 
 
 def _is_image(body: dict[str, Any]) -> bool:
     """Whether a painting body (v3) or resource (v2) is an image: by its type (``Image``,
     ``dctypes:Image``) when it gives one; otherwise by its ``format`` (``image/*``), or,
     with no format, by an image service or its URL's file extension. A caption file
-    (``text/vtt``), a video or a sound is not; neither is a body that says nothing of
-    what it is."""
+    (``text/vtt``), a video or a sound is not. A body that says nothing of what it is (no
+    type, no format, an address with no known file extension, as older v2 manifests
+    write it) is taken as an image, as the canvas's content: reading it tells."""
     kind = str(body.get("type") or body.get("@type") or "").rpartition(":")[2]
     if kind:
         return kind.endswith("Image") and kind != "MovingImage"
@@ -621,8 +626,8 @@ def _is_image(body: dict[str, Any]) -> bool:
         return fmt.strip().lower().startswith("image/")
     if body.get("service"):
         return True
-    path = urlsplit(_id(body) or "").path
-    return Path(path).suffix.lower() in _IMAGE_EXTENSIONS
+    suffix = Path(urlsplit(_id(body) or "").path).suffix.lower()
+    return suffix in _IMAGE_EXTENSIONS or suffix not in _OTHER_EXTENSIONS
 
 
 def _what(body: dict[str, Any]) -> str:
