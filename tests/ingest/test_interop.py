@@ -312,6 +312,138 @@ def test_a_v2_canvas_painted_with_a_segment_of_its_image(tmp_path):
             f"{svc}/50,50,1250,1850/full/0/default.jpg"
 
 
+def _recipe(name: str, base: str) -> dict:
+    """A cookbook recipe as its site build writes it (placeholders filled)."""
+    text = (DATA / "iiif" / name).read_text(encoding="utf-8")
+    return json.loads(text.replace("{{ id.url }}", f"{base}/manifest.json").replace(
+        "{{ id.path }}", base))
+
+
+def test_a_canvas_painted_with_a_caption_file_or_a_video_is_no_image(make_ws, tmp_path):
+    # cookbook recipe 0219 (a video with a WebVTT caption file). Published with types, it
+    # is a video: said as such. Found in the wild without the bodies' "type" (which glamlab
+    # took to mean "Image"), the caption file became the canvas's image; a body without a
+    # type is now an image by its format (image/*), an image service or an image file
+    # extension, and a canvas painted with no image is one problem naming the canvas and
+    # what it is painted with
+    base = "https://example.org/iiif/0219"
+    doc = _recipe("caption_0219-manifest.json", base)
+    (tmp_path / "published.json").write_text(json.dumps(doc), encoding="utf-8")
+    video, caption = (a["body"][0] for a in doc["items"][0]["items"][0]["items"])
+    del caption["type"]  # the supplementing caption without its type
+    (tmp_path / "no-type.json").write_text(json.dumps(doc), encoding="utf-8")
+    canvas = doc["items"][0]
+    caption_only = {**canvas, "id": f"{base}/canvas/captions", "items": [{
+        **canvas["items"][0], "items": [{"id": f"{base}/anno/c", "type": "Annotation",
+                                         "motivation": "painting",
+                                         "body": {"id": caption["id"]}}]}]}
+    still = _recipe("canvas-size_0004-manifest.json", "https://example.org/iiif/0004")
+    image = still["items"][0]["items"][0]["items"][0]["body"]
+    del image["type"]  # image/png by its format
+    served = json.loads(json.dumps(still["items"][0]))
+    served["id"] += "-served"
+    body = served["items"][0]["items"][0]["body"]
+    body.pop("format")
+    body.update(id=f"{base}/iiif/still", service=[{"id": f"{base}/iiif/still",
+                                                   "type": "ImageService3"}])
+    mixed = {**still, "items": [caption_only, still["items"][0], served]}
+    (tmp_path / "mixed.json").write_text(json.dumps(mixed), encoding="utf-8")
+    ws = make_ws()
+    report = ws.ingest([tmp_path / "published.json", tmp_path / "no-type.json",
+                        tmp_path / "mixed.json"])
+    assert sorted(i.item_id for i in ws.items()) == [
+        "https://example.org/iiif/0004/canvas/p1", "https://example.org/iiif/0004/canvas/p1-served"]
+    assert not any(str(i.uri).endswith((".vtt", ".mp4")) for i in ws.items())
+    reasons = [p["reason"] for p in report.problems]
+    assert len(reasons) == 3, reasons
+    for reason in reasons[:2]:  # the video, as published and without the caption's type
+        assert f"canvas 1 ({base}/canvas)" in reason and "not an image" in reason
+        assert f"Video (video/mp4) {video['id']}" in reason and ".vtt" not in reason
+    assert f"canvas 1 ({base}/canvas/captions) is painted with {caption['id']}, not an " \
+        "image" in reasons[2]
+    assert all("the canvas is skipped" in p["hint"] for p in report.problems)
+
+
+def test_an_image_api_1_1_service_is_asked_for_native_jpg(make_ws, tmp_path, http_server):
+    # Image API 1.1 services (Gallica: the 1/context with a 1.1 profile; Yale and Loris:
+    # the library.stanford.edu 1.1 context) were taken as API 2 and asked for default.jpg,
+    # which 1.1 does not define; the image came only by the fallback to the image's own
+    # URL, or not at all. A 1.x service is recorded as such and asked for native.jpg
+    from types import SimpleNamespace
+
+    from glamlab.items.images import image_urls
+
+    from .conftest import write_jpeg
+
+    base = http_server.url
+    stanford = "http://library.stanford.edu/iiif/image-api/1.1/"
+    services = [
+        {"@context": "http://iiif.io/api/image/1/context.json", "@id": f"{base}/ark/f1",
+         "profile": f"{stanford}compliance.html#level2"},  # as Gallica writes it
+        {"@context": f"{stanford}context.json", "@id": f"{base}/loris/f2",
+         "profile": f"{stanford}compliance.html#level1"},  # Yale, Princeton (Loris)
+        {"@id": f"{base}/ids/f3", "profile": f"{stanford}compliance.html#level1"},
+    ]
+    canvases = [{"@id": f"{base}/canvas/f{n}", "@type": "sc:Canvas", "label": f"f{n}",
+                 "width": 3928, "height": 5584, "images": [{
+                     "@type": "oa:Annotation", "motivation": "sc:painting",
+                     "on": f"{base}/canvas/f{n}", "resource": {
+                         "@id": f"{base}/elsewhere/f{n}.jpg", "@type": "dctypes:Image",
+                         "format": "image/jpeg", "width": 3928, "height": 5584,
+                         "service": svc}}]}
+                for n, svc in enumerate(services, 1)]
+    doc = {"@context": "http://iiif.io/api/presentation/2/context.json",
+           "@id": f"{base}/manifest.json", "@type": "sc:Manifest", "label": "Atlas",
+           "sequences": [{"@type": "sc:Sequence", "canvases": canvases}]}
+    (tmp_path / "m.json").write_text(json.dumps(doc), encoding="utf-8")
+    for svc in services:
+        path = svc["@id"].removeprefix(base + "/")
+        write_jpeg(http_server.root / path / "full" / "full" / "0" / "native.jpg", (39, 55))
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    assert ws.ingest([tmp_path / "m.json"]).failed == 0
+    for n, svc in enumerate(services, 1):
+        item = ws.item(f"{base}/canvas/f{n}")
+        assert item.meta["image_api"] == 1 and item.meta["image_service"] == svc["@id"]
+        assert item.open_image().size == (39, 55)
+        assert http_server.requests[-1] == \
+            f"/{svc['@id'].removeprefix(base + '/')}/full/full/0/native.jpg"
+    assert len(http_server.requests) == 3  # nothing asked for default.jpg first
+    part = SimpleNamespace(uri=None, meta={**item.meta, "image_region": "10,20,300,400",
+                                           "image_rotation": "90"})
+    assert image_urls(part)[0] == f"{svc['@id']}/10,20,300,400/full/90/native.jpg"
+
+
+def test_a_canvas_bigger_than_its_image_keeps_the_canvas_as_the_boxes_space(make_ws,
+                                                                             http_server):
+    # cookbook recipe 0004: a 1920 x 1080 canvas painted with a 640 x 360 image. The item's
+    # size is the canvas's, the space annotations on the canvas measure in; the image is
+    # decoded at its own size, and what glamlab cuts or draws from boxes goes by fractions
+    # of the item's size (graphic windows), so a box on the canvas covers the same part
+    # of the smaller image (a guard: nothing was mis-drawn)
+    from PIL import Image
+
+    from glamlab.features.grid import window_labels
+    from glamlab.predictors.image.windows import _image_size
+
+    base = http_server.url
+    doc = _recipe("canvas-size_0004-manifest.json", f"{base}/0004")
+    text = json.dumps(doc).replace("https://fixtures.iiif.io/video/indiana/", f"{base}/")
+    (http_server.root / "0004.json").write_text(text, encoding="utf-8")
+    still = http_server.root / "donizetti-elixir" / "act1-thumbnail.png"
+    still.parent.mkdir()
+    Image.new("RGB", (640, 360), "white").save(still)
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    assert ws.ingest([f"{base}/0004.json"]).added == 1
+    item = ws.item(f"{base}/0004/canvas/p1")
+    assert (item.width, item.height) == (1920, 1080)
+    assert item.open_image().size == (640, 360)
+    on_canvas = [[960, 540, 960, 540]]  # the lower right quarter of the canvas
+    assert (window_labels(on_canvas, _image_size(item), 12, 4) ==
+            window_labels([[320, 180, 320, 180]], (640, 360), 12, 4)).all()
+
+
 def test_a_folder_of_manifest_files_is_read(make_ws, tmp_path):
     folder = tmp_path / "manifests"
     _cookbook(folder, "https://example.org/iiif/news")
@@ -654,3 +786,16 @@ def test_alto_hyppart1_whose_second_half_is_not_marked_is_not_written_twice():
         '<String CONTENT="Goe" SUBS_TYPE="HypPart1" SUBS_CONTENT="Goethe"/>',
         '<String CONTENT="lebte"/>'))
     assert page.text == "Goethe\nlebte"
+
+
+def test_a_v2_image_resource_that_says_nothing_of_itself_is_still_read_as_the_image():
+    """An older v2 manifest may give a canvas's image resource as a bare address with no
+    type, format, service or file extension: the canvas's ``images`` are its image, so it
+    is read (not refused as 'not an image'); a video file extension is refused."""
+    from glamlab.ingest.iiif import _is_image
+
+    assert _is_image({"@id": "https://example.org/iiif/page-12"})
+    assert _is_image({"id": "https://example.org/scans/page-12.jpg"})
+    assert not _is_image({"id": "https://example.org/media/clip.mp4"})
+    assert not _is_image({"id": "https://example.org/captions/clip.vtt"})
+    assert not _is_image({"id": "https://example.org/p", "format": "text/vtt"})

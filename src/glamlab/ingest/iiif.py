@@ -524,16 +524,31 @@ def _service(body: dict[str, Any], default_api: int) -> tuple[str | None, int | 
         kind = str(svc.get("type") or svc.get("@type") or "")
         ctx = svc.get("@context") or ""
         profile = text_of(svc.get("profile"))
-        if kind == "ImageService3" or "image/3" in str(ctx):
-            api = 3
-        elif kind == "ImageService2" or "image/2" in str(ctx) or "image/2" in profile:
-            api = 2
-        elif kind in ("ImageService1",) or "image/1" in str(ctx):
-            api = 2
-        else:
-            api = default_api
+        api = _image_api(kind, str(ctx), profile) or default_api
         return sid.rstrip("/"), api
     return None, None
+
+
+#: Image API 1.0 and 1.1 name their context and profiles under this address (Gallica,
+#: Yale, Princeton's Loris); 2 and 3 under iiif.io/api/image/N
+_IMAGE_API_1 = "library.stanford.edu/iiif/image-api"
+
+
+def _image_api(kind: str, ctx: str, profile: str) -> int | None:
+    """The Image API version (1, 2 or 3) an image service speaks, from its type, context
+    or profile; None when none of them says. 1 (1.0, 1.1) asks for ``native.jpg``, 2 and
+    3 for ``default.jpg`` (:func:`glamlab.items.images.image_urls`)."""
+    if kind == "ImageService3" or "image/3" in ctx:
+        return 3
+    if kind == "ImageService2" or "image/2" in ctx:
+        return 2
+    if kind == "ImageService1" or "image/1" in ctx or _IMAGE_API_1 in ctx:
+        return 1
+    if "image/2" in profile:
+        return 2
+    if "image/1" in profile or _IMAGE_API_1 in profile:
+        return 1
+    return None
 
 
 def _image_body_v3(canvas: dict[str, Any]) -> dict[str, Any] | None:
@@ -548,7 +563,7 @@ def _image_bodies_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
         if not isinstance(page, dict):
             continue
         for anno in page.get("items") or []:
-            if not isinstance(anno, dict):
+            if not isinstance(anno, dict) or not _painting(anno):
                 continue
             bodies = anno.get("body")
             if isinstance(bodies, dict) and bodies.get("type") == "Choice":
@@ -558,10 +573,70 @@ def _image_bodies_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
             for body in bodies or []:
                 if isinstance(body, dict) and body.get("type") == "SpecificResource":
                     body = _specific_image(body.get("source"), body.get("selector"))
-                if isinstance(body, dict) and body.get("type", "Image") == "Image":
+                if isinstance(body, dict) and _is_image(body):
                     out.append(body)
                     break
     return out
+
+
+def _painting(anno: dict[str, Any]) -> bool:
+    """Whether a v3 annotation paints the canvas: its motivation is ``painting`` or not
+    given (a ``supplementing`` caption file beside a video is not the canvas's content)."""
+    motivation = anno.get("motivation")
+    if not motivation:
+        return True
+    values = motivation if isinstance(motivation, list) else [motivation]
+    return any(str(m).rpartition(":")[2] == "painting" for m in values)
+
+
+def _painted_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
+    """Everything a v3 canvas's painting annotations are painted with (images or not)."""
+    out: list[dict[str, Any]] = []
+    for page in canvas.get("items") or []:
+        for anno in (page.get("items") or []) if isinstance(page, dict) else []:
+            bodies = anno.get("body") if isinstance(anno, dict) and _painting(anno) else None
+            if isinstance(bodies, dict) and bodies.get("type") == "Choice":
+                bodies = bodies.get("items")
+            out.extend(b for b in ([bodies] if isinstance(bodies, dict) else bodies or [])
+                       if isinstance(b, dict))
+    return out
+
+
+#: file extensions of images, for a painting body that gives neither type nor format
+_IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jp2", ".j2k", ".jpf", ".jpx", ".png", ".gif",
+                    ".tif", ".tiff", ".webp", ".bmp"}
+#: file extensions of what else a canvas can be painted with (captions, video, sound, text)
+_OTHER_EXTENSIONS = {".vtt", ".srt", ".mp4", ".m4v", ".webm", ".ogv", ".mov", ".mpd", ".m3u8",
+                     ".mp3", ".m4a", ".ogg", ".oga", ".wav", ".flac", ".txt", ".html", ".htm",
+                     ".pdf", ".xml", ".json"}
+
+
+def _is_image(body: dict[str, Any]) -> bool:
+    """Whether a painting body (v3) or resource (v2) is an image: by its type (``Image``,
+    ``dctypes:Image``) when it gives one; otherwise by its ``format`` (``image/*``), or,
+    with no format, by an image service or its URL's file extension. A caption file
+    (``text/vtt``), a video or a sound is not. A body that says nothing of what it is (no
+    type, no format, an address with no known file extension, as older v2 manifests
+    write it) is taken as an image, as the canvas's content: reading it tells."""
+    kind = str(body.get("type") or body.get("@type") or "").rpartition(":")[2]
+    if kind:
+        return kind.endswith("Image") and kind != "MovingImage"
+    fmt = body.get("format")
+    if isinstance(fmt, str) and fmt.strip():
+        return fmt.strip().lower().startswith("image/")
+    if body.get("service"):
+        return True
+    suffix = Path(urlsplit(_id(body) or "").path).suffix.lower()
+    return suffix in _IMAGE_EXTENSIONS or suffix not in _OTHER_EXTENSIONS
+
+
+def _what(body: dict[str, Any]) -> str:
+    """A painting body that is not an image, in words: its type or format, and its URL."""
+    kind = str(body.get("type") or body.get("@type") or "").rpartition(":")[2]
+    fmt = body.get("format") if isinstance(body.get("format"), str) else None
+    told = " ".join(x for x in (kind, f"({fmt})" if kind and fmt else fmt) if x)
+    where = _id(body) or "with no URL"
+    return f"{told} {where}" if told else where
 
 
 #: where :func:`_specific_image` keeps the part of the image a canvas is painted with
@@ -633,6 +708,18 @@ def _image_bodies_v2(canvas: dict[str, Any]) -> list[dict[str, Any]]:
                                   res.get("selector"))
         if isinstance(res, str) and res:  # the image's URI alone, as JSON-LD allows
             res = {"@id": res}
+        if isinstance(res, dict) and _is_image(res):
+            out.append(res)
+    return out
+
+
+def _painted_v2(canvas: dict[str, Any]) -> list[dict[str, Any]]:
+    """Everything a v2 canvas's ``images`` are painted with (images or not)."""
+    images = canvas.get("images") or []
+    out = []
+    for image in [images] if isinstance(images, dict) else images:
+        res = image.get("resource") if isinstance(image, dict) else None
+        res = {"@id": res} if isinstance(res, str) and res else res
         if isinstance(res, dict):
             out.append(res)
     return out
@@ -884,6 +971,12 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
     bodies = _image_bodies_v3(canvas) if version == 3 else _image_bodies_v2(canvas)
     body = bodies[0] if bodies else None
     if body is None:
+        painted = _painted_v3(canvas) if version == 3 else _painted_v2(canvas)
+        if painted:  # a caption file, a video, a sound: glamlab reads images
+            return Problem(source, canvas_id, f"canvas {index} ({canvas_id}) is painted "
+                           f"with {'; '.join(_what(b) for b in painted)}, not an image",
+                           "the canvas is skipped; glamlab reads the canvases painted with "
+                           "images (an image body says type Image or an image/* format)")
         return Problem(source, canvas_id, f"canvas {index} has no image",
                        "the canvas is skipped; check the manifest")
     service, api = _service(body, version)

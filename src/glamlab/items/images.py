@@ -71,8 +71,8 @@ def _local_source(item: Item) -> str:
 
 # -- remote images, lazily --------------------------------------------------------
 def image_urls(item: Item) -> list[str]:
-    """Where to get an item's image, best first (IIIF Image API full size, then the
-    image the manifest names). A canvas painted with a part of its image, or with it
+    """Where to get an item's image, best first (IIIF Image API full size: ``default.jpg``,
+    for an Image API 1.x service ``native.jpg``; then the image the manifest names). A canvas painted with a part of its image, or with it
     turned (``image_region``, ``image_rotation``: a ``SpecificResource`` with a selector)
     asks the image service for that part, turned; the whole image the manifest names is
     then no stand-in for it (it is fetched only where there is no image service)."""
@@ -84,6 +84,9 @@ def image_urls(item: Item) -> list[str]:
     if service:
         if meta.get("image_api") == 3:
             urls.append(f"{service}/{region}/max/{rotation}/default.jpg")
+        elif meta.get("image_api") == 1:  # Image API 1.0, 1.1: quality "native"
+            urls += [f"{service}/{region}/full/{rotation}/native.jpg",
+                     f"{service}/{region}/full/{rotation}/default.jpg"]
         else:
             urls += [f"{service}/{region}/full/{rotation}/default.jpg",
                      f"{service}/{region}/max/{rotation}/default.jpg"]
