@@ -799,3 +799,28 @@ def test_a_v2_image_resource_that_says_nothing_of_itself_is_still_read_as_the_im
     assert not _is_image({"id": "https://example.org/media/clip.mp4"})
     assert not _is_image({"id": "https://example.org/captions/clip.vtt"})
     assert not _is_image({"id": "https://example.org/p", "format": "text/vtt"})
+
+
+def test_v2_image_types_as_lists_in_any_case_or_with_an_image_format_are_images():
+    """JSON-LD allows a list of types, manifests write ``dctypes:image`` lower-case, and
+    an image format says image whatever the type: all were read before the check for
+    non-image canvases and must stay read."""
+    from glamlab.ingest.iiif import _is_image, _what
+
+    assert _is_image({"@id": "https://e.org/a", "@type": ["dctypes:Image", "foaf:Image"]})
+    assert _is_image({"@id": "https://e.org/a", "@type": "dctypes:image"})
+    assert _is_image({"@id": "https://e.org/a", "@type": "dctypes:Text", "format": "image/jpeg"})
+    assert not _is_image({"id": "https://e.org/v.mp4", "type": ["Video"], "format": "video/mp4"})
+    assert _what({"id": "https://e.org/v", "type": ["Video", "dctypes:MovingImage"]}) == \
+        "Video/MovingImage https://e.org/v"
+
+
+def test_a_selector_region_or_rotation_not_in_image_api_syntax_is_not_put_in_the_address():
+    """A manifest's selector region goes into the image service's address: only the Image
+    API's own syntax is, never a path or a query."""
+    from glamlab.ingest.iiif import _selector
+
+    assert _selector({"type": "ImageApiSelector", "region": "../../../admin?x=",
+                      "rotation": "90/../../x"}) == {}
+    assert _selector({"type": "ImageApiSelector", "region": "pct:10,10,50,50",
+                      "rotation": "!90"}) == {"region": "pct:10,10,50,50", "rotation": "!90"}

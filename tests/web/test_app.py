@@ -659,6 +659,21 @@ def test_iiif_items_use_their_image_service(client_for: Any, queued_ws: Any) -> 
     assert 'src="https://iiif.example.org/iiif/abc/full/!1600,1600/0/default.jpg"' in html
 
 
+def test_an_image_api_1_item_page_asks_for_native_jpg(client_for: Any, queued_ws: Any) -> None:
+    # Image API 1.0/1.1 (Gallica, Yale) names the image native.jpg: default.jpg is 2 and 3's
+    from glamlab.store import now
+
+    with queued_ws.store.write() as conn:
+        conn.execute(queued_ws.store.t.items.insert().values(
+            item_id="https://example.org/canvas/2", version=1, is_current=True,
+            modality="image", source_kind="iiif", source="manifest.json",
+            uri="https://gallica.example.org/iiif/f2/full/full/0/native.jpg", content_hash="c2",
+            meta={"image_service": "https://gallica.example.org/iiif/f2", "image_api": 1},
+            created_at=now()))
+    html = client_for("val").get("/items/https://example.org/canvas/2").text
+    assert 'src="https://gallica.example.org/iiif/f2/full/!1600,1600/0/native.jpg"' in html
+
+
 def test_a_lease_covers_only_the_rows_shown(queued_ws: Any) -> None:
     page = review.lease_queue(queued_ws, "rey", sort="score", limit=5)
     other = review.lease_queue(queued_ws, "rob", sort="score", limit=5)

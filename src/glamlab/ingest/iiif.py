@@ -611,19 +611,31 @@ _OTHER_EXTENSIONS = {".vtt", ".srt", ".mp4", ".m4v", ".webm", ".ogv", ".mov", ".
                      ".pdf", ".xml", ".json"}
 
 
+def _types(body: dict[str, Any]) -> list[str]:
+    """A body's types, local names lower-cased (``dctypes:Image`` -> ``image``); JSON-LD
+    allows a list (``["dctypes:Image", "foaf:Image"]``)."""
+    kinds = body.get("type") or body.get("@type") or []
+    return [str(k).rpartition(":")[2].rpartition("/")[2].lower()
+            for k in (kinds if isinstance(kinds, list) else [kinds]) if str(k).strip()]
+
+
 def _is_image(body: dict[str, Any]) -> bool:
-    """Whether a painting body (v3) or resource (v2) is an image: by its type (``Image``,
-    ``dctypes:Image``) when it gives one; otherwise by its ``format`` (``image/*``), or,
-    with no format, by an image service or its URL's file extension. A caption file
-    (``text/vtt``), a video or a sound is not. A body that says nothing of what it is (no
-    type, no format, an address with no known file extension, as older v2 manifests
-    write it) is taken as an image, as the canvas's content: reading it tells."""
-    kind = str(body.get("type") or body.get("@type") or "").rpartition(":")[2]
-    if kind:
-        return kind.endswith("Image") and kind != "MovingImage"
+    """Whether a painting body (v3) or resource (v2) is an image: by its ``format``
+    (``image/*``) when it gives one that says image, or its type (``Image``,
+    ``dctypes:Image``, in any case, one of a list); a type or format that says something
+    else (a caption file ``text/vtt``, a video, a sound) is not. With neither, an image
+    service or the URL's file extension tells; a body that says nothing of what it is (an
+    address with no known file extension, as older v2 manifests write it) is taken as
+    an image, as the canvas's content: reading it tells."""
     fmt = body.get("format")
-    if isinstance(fmt, str) and fmt.strip():
-        return fmt.strip().lower().startswith("image/")
+    fmt = fmt.strip().lower() if isinstance(fmt, str) else ""
+    if fmt.startswith("image/"):
+        return True
+    kinds = _types(body)
+    if kinds:
+        return any(k.endswith("image") and k != "movingimage" for k in kinds)
+    if fmt:
+        return False
     if body.get("service"):
         return True
     suffix = Path(urlsplit(_id(body) or "").path).suffix.lower()
@@ -632,7 +644,9 @@ def _is_image(body: dict[str, Any]) -> bool:
 
 def _what(body: dict[str, Any]) -> str:
     """A painting body that is not an image, in words: its type or format, and its URL."""
-    kind = str(body.get("type") or body.get("@type") or "").rpartition(":")[2]
+    raw = body.get("type") or body.get("@type") or []
+    kind = "/".join(str(k).rpartition(":")[2] for k in (raw if isinstance(raw, list) else [raw])
+                    if str(k).strip())
     fmt = body.get("format") if isinstance(body.get("format"), str) else None
     told = " ".join(x for x in (kind, f"({fmt})" if kind and fmt else fmt) if x)
     where = _id(body) or "with no URL"
@@ -643,6 +657,10 @@ def _what(body: dict[str, Any]) -> str:
 SELECTOR = "_glamlab_selector"
 _REGION_RE = re.compile(r"^(?:pixel:)?(\d+(?:\.\d+)?(?:,\d+(?:\.\d+)?){3})$")
 _PERCENT_RE = re.compile(r"^percent:(\d+(?:\.\d+)?(?:,\d+(?:\.\d+)?){3})$")
+#: an Image API region and rotation as the API writes them: anything else in a manifest
+#: (a path, a query) is not put into the image's address; the whole image is read then
+_API_REGION_RE = re.compile(r"^(?:square|(?:pct:)?\d+(?:\.\d+)?(?:,\d+(?:\.\d+)?){3})$")
+_API_ROTATION_RE = re.compile(r"^!?\d+(?:\.\d+)?$")
 
 
 def _selector(selectors: Any) -> dict[str, str]:
@@ -657,10 +675,10 @@ def _selector(selectors: Any) -> dict[str, str]:
         kind = str(sel.get("type") or sel.get("@type") or "").rpartition(":")[2]
         if kind == "ImageApiSelector":
             region = str(sel.get("region") or "").strip()
-            if region and region != "full":
+            if region and region != "full" and _API_REGION_RE.match(region):
                 out["region"] = region
             rotation = str(sel.get("rotation") or "").strip()
-            if rotation and rotation not in ("0", "0.0"):
+            if rotation and rotation not in ("0", "0.0") and _API_ROTATION_RE.match(rotation):
                 out["rotation"] = rotation
         elif kind == "FragmentSelector":
             value = str(sel.get("value") or "").strip().removeprefix("xywh=")
