@@ -152,6 +152,13 @@ def stop(*a, **kw):
 
 if sys.argv[2] == "before-saving":
     models.save_model = stop  # the step after the rename
+elif sys.argv[2] == "before-recording":  # saved, folder removed, the job not told
+    set_ = jobs._set
+    def _set(ws, job_id, **kw):
+        if (kw.get("result") or {}).get("saved"):
+            os._exit(3)
+        return set_(ws, job_id, **kw)
+    jobs._set = _set
 else:  # after the version is saved, before the folder is removed and the job records it
     shutil.rmtree = stop
 jobs.switch_to_retrained(Workspace.open(sys.argv[1]), int(sys.argv[3]), "ada")
@@ -163,7 +170,22 @@ def _crash_a_switch(ws: Any, job_id: int, when: str) -> None:
     done = subprocess.run([sys.executable, "-c", CRASH, str(ws.root), when, str(job_id)],
                           env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 3, done.stderr[-3000:]
-    assert _folders(ws) == [f"job-{job_id}.saving"]  # what a crash leaves
+    # what a crash leaves
+    assert _folders(ws) == ([] if when == "before-recording" else [f"job-{job_id}.saving"])
+
+
+def test_a_switch_that_stopped_after_saving_before_the_job_recorded_it_is_not_stranded(
+        make_ws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the version saved and its folder removed, the server killed before the job said
+    # so: the next switch found the folder "missing, retrain again" for ever; it is the
+    # version saved then, not saved twice
+    ws = _project(make_ws)
+    one = _retrain(ws, monkeypatch)
+    _crash_a_switch(ws, one, "before-recording")
+    assert [m.spec for m in list_models(ws)] == ["m@1", "m@2"]
+    assert jobs.switch_to_retrained(ws, one, "ada") == "m@2"
+    assert champion(ws).spec == "m@2"
+    assert [m.spec for m in list_models(ws)] == ["m@1", "m@2"]
 
 
 @pytest.mark.parametrize("when", ["before-saving", "after-saving"])

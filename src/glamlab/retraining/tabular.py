@@ -464,6 +464,13 @@ def save_kept_version(ws: Workspace, kept: dict[str, Any]) -> Any:
         else:  # claimed by a switch that stopped in the middle (a crash), or gone
             fd = lock_folder(folder)
             if fd is None:
+                # a switch saved it, removed the folder, and stopped before the job said
+                # so (the server killed, the database busy): that version, not "missing"
+                done = saved_from(ws, kept)
+                if done is not None:
+                    log.warning("the new version %s was saved as %s by a switch that "
+                                "stopped before it was recorded", kept_at, done.spec)
+                    return done
                 raise missing
             log.warning("taking over the new version %s a switch left claimed", folder)
             taken_over = True

@@ -410,9 +410,10 @@ def _retrain(ws: Workspace, job: dict[str, Any]) -> dict[str, Any]:
             hint = ("bring the outcomes of that period in on the Bring rows in page, or "
                     "choose an earlier first day")
         raise EvaluationError(exc.message, hint=hint or None) from None
+    out = dict(_no_nan(res))  # first: a result that cannot be written removes nothing
     # this job's new version is the one offered now: the older ones are superseded
     _tidy_quietly(ws, str(job["created_by"]), newest=int(job["id"]))
-    return dict(_no_nan(res))
+    return out
 
 
 def _tidy_quietly(ws: Workspace, user: str, *, newest: int | None = None) -> None:
