@@ -24,6 +24,13 @@ Each page reports ``statements`` (the SQL statements the request sent to the sto
 not those of the app's background threads: the median over the repeats) and ``ms`` (the median wall time). Counting
 statements is what tells an N+1 (one query per row shown) from a slow query; the
 time is what a person waits. Prints one JSON document.
+
+Before and after a change, side by side: ``--src`` measures another copy of glamlab's
+``src`` folder (the workspaces are built by it too), e.g. main's::
+
+    git archive main src | tar -x -C /tmp/main
+    .venv/bin/python benchmarks/pages_scale.py --sqlite --src /tmp/main/src > before.json
+    .venv/bin/python benchmarks/pages_scale.py --sqlite > after.json
 """
 
 from __future__ import annotations
@@ -231,13 +238,20 @@ def main() -> None:
     ap.add_argument("--sqlite", action="store_true", help="the workspace's SQLite file instead")
     ap.add_argument("--show", action="store_true",
                     help="with each page, its statements sent more than once (N+1s)")
+    ap.add_argument("--src", type=Path,
+                    help="measure the glamlab in this src folder (before a change)")
     ap.add_argument("--only", choices=["single", "multi"], help="one of the two projects")
     args = ap.parse_args()
+    if args.src:
+        sys.path.insert(0, str(args.src.resolve()))
+    import glamlab
+
     url = None if args.sqlite else args.pg
     if not args.sqlite and not url:
         raise SystemExit("no PostgreSQL URL: run under scripts/pg-test-server, or give --pg "
                          "(or --sqlite)")
-    report: dict[str, Any] = {"store": "sqlite" if args.sqlite else "postgresql",
+    report: dict[str, Any] = {"glamlab": str(Path(glamlab.__file__).parent),
+                              "store": "sqlite" if args.sqlite else "postgresql",
                               "items": args.items, "labelled": args.labelled,
                               "repeats": args.repeats}
     with tempfile.TemporaryDirectory() as tmp:
@@ -257,9 +271,16 @@ def main() -> None:
                 where = url.rsplit("/", 1)[0] + "/" + db
             else:
                 where = None
-            built = build(folder, where, args.items, args.labelled, kind == "multi")
-            report[kind] = {"build_s": round(built, 1),
-                            "pages": measure(folder, where, args.repeats, args.show)}
+            try:
+                built = build(folder, where, args.items, args.labelled, kind == "multi")
+                report[kind] = {"build_s": round(built, 1),
+                                "pages": measure(folder, where, args.repeats, args.show)}
+            finally:
+                if url:  # the database goes with the temporary folder
+                    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+                    with admin.connect() as c:
+                        c.exec_driver_sql(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+                    admin.dispose()
     print(json.dumps(report, indent=2))
 
 
