@@ -64,6 +64,16 @@ items = sa.Table(
 sa.Index("ix_items_current", items.c.is_current, items.c.item_id)
 sa.Index("ix_items_hash", items.c.content_hash)
 
+
+def current_newest_first(t: sa.Table | None = None) -> sa.ColumnElement[bool]:
+    """``is_current``, for a query of the newest current items (ordered by ``pk``, with a
+    LIMIT): written so that the database reads the primary key from its end and stops
+    at the limit. Plain ``is_current IS 1`` made SQLite read every current item through
+    ``ix_items_current`` and sort them all (a fifth of a second for 100,000 items on every
+    Export page); the column in an expression keeps that index out of it."""
+    t = items if t is None else t
+    return sa.func.coalesce(t.c.is_current, sa.false()).is_(True)
+
 ingests = sa.Table(
     "ingests",
     metadata,

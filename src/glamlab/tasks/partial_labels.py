@@ -154,6 +154,47 @@ def needs_check(conn: sa.Connection, item_id: str) -> bool:
     return sources <= {REVIEW, SECOND}
 
 
+def last_open_suggestion(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
+    """The items among ``ids`` with exactly one suggestion still open
+    (:func:`open_suggestions`) whose record needs checking (:func:`needs_check`): those
+    whose next decision is the last on the record. What the two give item by item, in a
+    few statements for a whole page of the queue (not two a row)."""
+    from ..store import schema
+    from ..store.gold import in_force
+    from ..store.ids import among, id_batches
+
+    q, labels = schema.review_queue, schema.labels
+    ids = sorted(set(ids))
+    one: set[str] = set()
+    for part in id_batches(conn, ids):
+        one.update(str(r[0]) for r in conn.execute(
+            sa.select(q.c.item_id).where(
+                among(conn, q.c.item_id, part), q.c.kind == "prediction",
+                q.c.status == "open",
+                ~sa.exists().where(labels.c.item_id == q.c.item_id,
+                                   labels.c.label == q.c.label, in_force(labels)))
+            .group_by(q.c.item_id).having(sa.func.count() == 1)))
+    return one - _checked_whole(conn, sorted(one))
+
+
+def _checked_whole(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
+    """The items among ``ids`` that :func:`needs_check` says no of: their gold in force
+    has a row from a source other than review's single decisions."""
+    from ..store import schema
+    from ..store.gold import REVIEW, SECOND, in_force
+    from ..store.ids import among, id_batches
+
+    labels = schema.labels
+    out: set[str] = set()
+    for part in id_batches(conn, list(ids)):
+        out.update(str(r[0]) for r in conn.execute(
+            sa.select(labels.c.item_id).where(
+                among(conn, labels.c.item_id, part), in_force(labels),
+                sa.or_(labels.c.source.is_(None),
+                       labels.c.source.not_in([REVIEW, SECOND]))).distinct()))
+    return out
+
+
 def check_record(ws: Workspace, conn: sa.Connection, item_id: str, *, user: str,
                  stamp: Any, auto: bool, rejected: Sequence[Any] = ()) -> dict[str, Any]:
     """Save the record's whole set of terms as ``user``'s gold (see the module): the terms
@@ -209,6 +250,6 @@ def check_record(ws: Workspace, conn: sa.Connection, item_id: str, *, user: str,
             "split": split or "train"}
 
 
-__all__ = ["WAITING_FIX", "check_record", "needs_check", "open_suggestions",
-           "policy_accepted_terms", "review_label_counts", "waiting_refusal",
-           "waiting_sentence"]
+__all__ = ["WAITING_FIX", "check_record", "last_open_suggestion", "needs_check",
+           "open_suggestions", "policy_accepted_terms", "review_label_counts",
+           "waiting_refusal", "waiting_sentence"]

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from ..store.schema import current_newest_first
 from .buckets import GroupBy
 from .quantify import BINS, GroupStats
 
@@ -212,7 +213,7 @@ ITEM_COLUMNS = ("modality", "source_kind", "source")
 def metadata_fields(ws: Workspace, *, sample: int = FIELD_SAMPLE) -> list[str]:
     """The metadata fields the newest ``sample`` current items have (for error messages)."""
     t = ws.store.t.items
-    q = (sa.select(t.c.meta).where(t.c.is_current.is_(True)).order_by(t.c.pk.desc())
+    q = (sa.select(t.c.meta).where(current_newest_first(t)).order_by(t.c.pk.desc())
          .limit(sample))
     seen: set[str] = set()
     with ws.store.read() as conn:
@@ -308,7 +309,7 @@ def field_summary(ws: Workspace, *, max_values: int = FIELD_VALUES,
             # the oldest and the newest rows' values: items ingested in date order (a
             # newspaper's pages) hold one year for their first thousand rows
             sample = [r[0] for order in (t.c.pk, t.c.pk.desc()) for r in conn.execute(
-                sa.select(value).where(t.c.is_current.is_(True), value.is_not(None),
+                sa.select(value).where(current_newest_first(t), value.is_not(None),
                                        value != "").order_by(order)
                 .limit(DATE_SAMPLE // 2))]
             # the share in the sample, scaled to the field's items

@@ -326,13 +326,15 @@ class Workspace:
         error). One look-up that stops at the first item with the field."""
         import sqlalchemy as sa
 
+        from ..store.schema import current_newest_first
+
         t = self.store.t.items
         q = sa.select(t.c.pk).where(t.c.is_current.is_(True),
                                     t.c.meta[name].as_string().is_not(None)).limit(1)
         with self.store.read() as conn:
             if conn.execute(q).first() is not None:
                 return None
-            newest = conn.execute(sa.select(t.c.meta).where(t.c.is_current.is_(True))
+            newest = conn.execute(sa.select(t.c.meta).where(current_newest_first(t))
                                   .order_by(t.c.pk.desc()).limit(sample))
             return sorted({str(k) for (meta,) in newest for k in (meta or {})})
 

@@ -143,7 +143,7 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
             extra.setdefault("span_layers", layers_in_use(ws, conn))
     elif ws.card.kind == "multi-label" and rows:  # a record reviewed in part waits
         from ...store.queue import gold_labels, partial_review_label_items
-        from ...tasks.partial_labels import policy_accepted_terms
+        from ...tasks.partial_labels import last_open_suggestion, policy_accepted_terms
         from ...tasks.splits import split_of
 
         ids = sorted({str(r["item_id"]) for r in rows})
@@ -154,11 +154,9 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
             given = gold_labels(conn, ids)
             policy = policy_accepted_terms(ws, conn, ids)
             splits = split_of(ws, ids, conn=conn)
-        with ws.store.read() as conn:  # a record's last suggestion waiting: said on it
-            from ...tasks.partial_labels import needs_check, open_suggestions
-
-            last_open = {i for i in ids if len(open_suggestions(conn, i)) == 1
-                         and needs_check(conn, i)}
+            # a record's last suggestion waiting: said on it (for the page's rows at
+            # once, not two statements a row)
+            last_open = last_open_suggestion(conn, ids)
         for r in rows:
             r["last_open"] = r["item_id"] in last_open
             r["item_waits"] = r["item_id"] in waiting
