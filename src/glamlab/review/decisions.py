@@ -10,7 +10,7 @@ test split keeps its gold label.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -403,7 +403,7 @@ def _texts_reviewed(ws: Workspace, user: str, newest: dict[str, int]) -> set[str
         return set()
     q = ws.store.t.review_queue
 
-    def open_in(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
+    def open_in(conn: sa.Connection, ids: Iterable[str]) -> set[str]:
         return set(conn.execute(sa.select(q.c.item_id).where(
             q.c.item_id.in_(sorted(ids)), q.c.kind == "prediction",
             q.c.status == "open")).scalars())
