@@ -481,3 +481,40 @@ def test_the_export_page_offers_an_excel_workbook_that_keeps_the_ids(
     assert all(cell.data_type == "s" for cell in cells)
     as_csv = c.get("/stages/export/download?format=csv").content.decode("utf-8-sig")
     assert len(body) == len(list(csv.DictReader(io.StringIO(as_csv))))
+
+
+def test_an_entities_project_s_export_page_offers_w3c_web_annotations(
+        make_ws: Any, tmp_path: Any) -> None:
+    """``glamlab export --format w3c`` writes an entities project's mentions as W3C Web
+    Annotations on the text (its words and their place: no page image needed), the
+    format the README offers beside CSV and INCEpTION; the Export page offered IIIF
+    annotations (page images, which a plain-text collection has not) but no W3C
+    download, so a curator without the command line could not get them (the address
+    answered 404). Now the page offers them, with the other layers too, as the command
+    writes them."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.auth import add_user
+    from glamlab.web import create_app
+    from tests.actions.test_re_ingested_entities import _acted
+    from tests.web.conftest import stop_background
+
+    ws, _, _ = _acted(make_ws, tmp_path / "pages.csv")
+    cli = export_entities(ws, "w3c", tmp_path / "cli.jsonld")
+    add_user(ws, "val", PASSWORD, "viewer")
+    app = create_app(ws)
+    with TestClient(app) as c:
+        assert login(c, "val").status_code == 303
+        page = c.get("/stages/export").text
+        assert 'data-format="w3c"' in page and 'data-all-layers="w3c"' in page
+        assert "W3C Web Annotations" in page
+        got = c.get("/stages/export/download?format=w3c")
+        assert got.status_code == 200, got.text
+        assert got.headers["content-type"].startswith("application/ld+json")
+        assert got.headers["content-disposition"].endswith('-export.jsonld"')
+        layered = c.get("/stages/export/download?format=w3c&all_layers=1")
+        assert layered.status_code == 200, layered.text
+    stop_background(app)
+    web, mine = json.loads(got.content), json.loads((tmp_path / "cli.jsonld").read_text())
+    assert cli["annotations"] >= 1 and web == mine

@@ -798,7 +798,8 @@ def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None
         fixes.append("upload the page images as a .zip with each page's ALTO XML file beside "
                      "its image (Items page)" if web else
                      "ingest each page image with its ALTO XML file beside it")
-    fixes.append("the spreadsheet (CSV) and JSON lines downloads have every mention" if web
+    fixes.append("the spreadsheet (CSV), JSON lines and W3C Web Annotations downloads have "
+                 "every mention" if web
                  else "or export --format w3c, which needs no page image")
     return ("the IIIF annotations hold no mention: " + "; ".join(why) + ". To place them, "
             + "; ".join(fixes) + ".")
@@ -838,7 +839,8 @@ def iiif_left_out_web(res: dict[str, Any]) -> list[str]:
             "no word positions on a page image (ALTO word boxes), so a IIIF viewer has "
             "nowhere to draw them. To place them, upload the page images again as a .zip "
             "with each page's ALTO XML file beside its image (Items page). The spreadsheet "
-            "(CSV) and JSON lines downloads have every mention, with its place in the text.")
+            "(CSV), JSON lines and W3C Web Annotations downloads have every mention, with "
+            "its place in the text.")
     if canvas:
         out.append(
             f"The IIIF annotations download leaves out {canvas:,} of the {total:,} entity "

@@ -10,7 +10,7 @@ test split keeps its gold label.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -177,7 +177,14 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
         for x in results:
             if x["ok"]:
                 newest[x["item_id"]] = max(newest.get(x["item_id"], 0), int(x["decision_id"]))
-        _texts_reviewed(ws, user, newest)
+        marked = _texts_reviewed(ws, user, newest)
+        # the decision that left its text checked says so (``text_checked``): the queue
+        # page tells the reviewer the text now trains as it stands, and where to add an
+        # entity the model missed (its card, which held the way to, is gone)
+        for x in results:
+            if x["ok"] and x["item_id"] in marked and int(x["decision_id"]) == \
+                    newest[x["item_id"]]:
+                x["text_checked"] = True
     return results
 
 
@@ -377,35 +384,49 @@ def _span_decision_said(conn: sa.Connection, ws: Workspace, r: Any, action: str,
             "they were before")
 
 
-def _texts_reviewed(ws: Workspace, user: str, newest: dict[str, int]) -> None:
+def _texts_reviewed(ws: Workspace, user: str, newest: dict[str, int]) -> set[str]:
     """Texts whose reviewed spans wait (:func:`glamlab.tasks.spans.complete.partial_gold`),
     or that have no gold spans yet, and that have nothing left in the review queue: the policy settled their other spans
     (accepted ones are kept as entities, rejected ones are not). They are marked done as
     the last decision leaves them (:func:`~glamlab.tasks.spans.complete.mark_text_done`),
     so a text never waits for a decision nobody can make. ``newest``: each text decided
-    on -> the newest decision on it, which the mark is made by (``by_decision``)."""
+    on -> the newest decision on it, which the mark is made by (``by_decision``).
+    Returns the texts these decisions left checked: nothing of theirs open in the queue
+    any more, outside the test split, their gold spans whole (marked here, or every
+    predicted span decided), so they now train as they stand."""
     from ..tasks.spans.complete import mark_text_done, partial_gold
     from ..tasks.spans.gold import _active_sets
+    from ..tasks.splits import split_of
 
     item_ids = sorted(newest)
     if not item_ids:
-        return
+        return set()
     q = ws.store.t.review_queue
+
+    def open_in(conn: sa.Connection, ids: Iterable[str]) -> set[str]:
+        return set(conn.execute(sa.select(q.c.item_id).where(
+            q.c.item_id.in_(sorted(ids)), q.c.kind == "prediction",
+            q.c.status == "open")).scalars())
+
     with ws.store.read() as conn:
         # texts whose reviewed spans wait, and texts with no gold yet (every decision a
         # rejection: the policy's accepted spans are still its entities)
         have_gold = set(_active_sets(conn, ws, item_ids))
         waiting = partial_gold(ws, item_ids, conn) | (set(item_ids) - have_gold)
-        if not waiting:
-            return
-        still_open = set(conn.execute(sa.select(q.c.item_id).where(
-            q.c.item_id.in_(sorted(waiting)), q.c.kind == "prediction",
-            q.c.status == "open")).scalars())
+        still_open = open_in(conn, waiting) if waiting else set()
     for item_id in sorted(waiting - still_open):
         try:
             mark_text_done(ws, item_id, user=user, by_decision=newest[item_id])
         except LabelError:
             continue  # a test item, or its text changed: it waits, as it says
+    with ws.store.read() as conn:
+        done = set(item_ids) - open_in(conn, item_ids)
+        if not done:
+            return set()
+        tested = {i for i, sp in split_of(ws, sorted(done), conn=conn).items() if sp == "test"}
+        whole = set(_active_sets(conn, ws, sorted(done))) - partial_gold(ws, sorted(done),
+                                                                          conn)
+    return (done & whole) - tested
 
 
 def _compare_and_set(conn: sa.Connection, ws: Workspace, queue_id: int, user: str, action: str,

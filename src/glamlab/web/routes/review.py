@@ -166,7 +166,8 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
             r["in_test"] = splits.get(r["item_id"]) == "test"
     last_record = _last_record(ws, request.query_params.get("last") or "")
     return render(request, "queue.html", {
-        "last_record": last_record, "term_added": request.query_params.get("term") or "",
+        "last_record": last_record,
+        "last_text": _last_text(ws, request.query_params.get("last_text") or ""), "term_added": request.query_params.get("term") or "",
         "acted": False if rows else _acted(ws), "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
         "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
         "lease_s": int(review.DEFAULT_LEASE_S), "heartbeat_s": review.LEASE_HEARTBEAT_S,
@@ -200,6 +201,21 @@ def _last_record(ws: Any, item_id: str) -> dict[str, Any] | None:
         terms = sorted(t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t)
     return {"item_id": item_id, "terms": terms,
             "missing": [t for t in ws.card.labels if t not in terms]}
+
+
+def _last_text(ws: Any, item_id: str) -> dict[str, Any] | None:
+    """(entities) The text whose last open span the reviewer just decided (the address's
+    ``last_text``), which that decision marked checked: its id and its entities now (what
+    it trains with, the words and type of each); None where there is none."""
+    if not item_id or ws.card.kind != "entities":
+        return None
+    from ...tasks.spans import gold_spans
+
+    spans = gold_spans(ws, [item_id]).get(item_id)
+    if spans is None:
+        return None
+    return {"item_id": item_id,
+            "spans": [{"text": s.text or "", "label": s.label} for s in spans]}
 
 
 def _has_authority(ws: Any) -> bool:
@@ -481,6 +497,10 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     # (multi-label) the record's last suggestion: the page says the record now trains
     # with its terms as they stand, and offers to add a term or mark it checked
     last = {"last": result["item_id"]} if "record_checked" in result else {}
+    # (entities) the text's last open span: the text is checked as it stands, its card
+    # gone; the page names it, its entities, and where to add one the model missed
+    if result.get("text_checked"):
+        last = {"last_text": result["item_id"]}
     return _back_to_queue(request, form, done=action, settled=len(result.get("settled") or []) or "",
                           **_earlier(result), **_undo_of([result], request), **last)
 

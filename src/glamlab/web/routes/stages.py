@@ -64,9 +64,14 @@ def stage_names(kind: TaskKind) -> dict[str, str]:
 EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
                   "jsonl": ("application/x-ndjson", "JSON lines, one item a line"),
                   "parquet": ("application/vnd.apache.parquet", "Parquet, for data tools")}
-#: the downloads an entities project adds: its mentions as IIIF annotations on the page
-#: images (one AnnotationPage; mentions it cannot place are counted on the page)
-ENTITY_EXPORT_FORMATS = {"iiif": ("application/ld+json",
+#: the downloads an entities project adds: its mentions as W3C Web Annotations on the
+#: text (what ``glamlab export --format w3c`` writes: a quote and its position, for
+#: any text), as IIIF annotations on the page images (one AnnotationPage; mentions it
+#: cannot place are counted on the page), and the texts for INCEpTION
+ENTITY_EXPORT_FORMATS = {"w3c": ("application/ld+json",
+                                 "W3C Web Annotations (JSON-LD): each mention's words and "
+                                 "where they are in its text, no page image needed"),
+                         "iiif": ("application/ld+json",
                                   "IIIF annotations on the page images (JSON)"),
                          # what ``glamlab export --format inception`` writes, zipped
                          "inception": ("application/zip",
@@ -552,8 +557,8 @@ def _export_meta(request: Request) -> list[str] | None:
 
 @router.get("/stages/export/download")
 def export_download(request: Request, user: User = Depends(page_user)) -> Response:
-    """``?format=csv|jsonl|parquet`` (an entities project: also ``iiif``, its mentions
-    as IIIF annotations on the page images, and ``inception``, a .zip of the folder of
+    """``?format=csv|jsonl|parquet`` (an entities project: also ``w3c``, its mentions as
+    W3C Web Annotations on the text, ``iiif``, as IIIF annotations on the page images, and ``inception``, a .zip of the folder of
     WebAnno TSV files ``glamlab export --format inception`` writes; and ``layer=NAME...`` or ``all_layers=1``:
     the span layers of csv, jsonl and iiif, default the main one, as ``glamlab export
     --layer/--all-layers``) (and ``chosen=1&meta=FIELD...``: the item metadata
@@ -582,6 +587,7 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     try:
         folder = Path(tempfile.mkdtemp(prefix="glamlab-export-"))
         path = folder / {"iiif": f"{stem}-export.iiif.json",
+                         "w3c": f"{stem}-export.jsonld",
                          "filter": f"{stem}-send-on.txt",
                          "inception": f"{stem}-inception.zip"}.get(format,
                                                                    f"{stem}-export.{format}")

@@ -836,6 +836,89 @@
     setupSpanBounds(document); setupSpanAdd(document); setupSpanList(document);
     setupRecordFind(document);
   });
+  // Review queue: a decision (a card's Accept, Reject, Save, a key) sends the whole queue
+  // form and the page that comes back replaces every card. What a reviewer had changed on
+  // the other cards and not saved yet (boundaries moved a word, another type or record
+  // chosen, a name typed to search, the words of an entity to add, a card ticked for
+  // "Accept all selected") came back as the server drew it: their work was lost. Each such
+  // control is put back as it was, on the card still shown, where the server drew it
+  // as before (a refused correction's card shows what was asked, the server's answer).
+  // And the focus goes to the card after the one decided (else the one before), not
+  // to the top of the list: a keyboard reviewer's next key acts on the card they were
+  // going to, not on one they had passed over.
+  var unsaved = null;
+  function changed(el) {
+    if (el.type === "checkbox" || el.type === "radio") return el.checked !== el.defaultChecked;
+    if (el.tagName === "SELECT") {
+      return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return el.value !== el.defaultValue;
+  }
+  function drawn(el) {  // how the server drew the control
+    if (el.type === "checkbox" || el.type === "radio") return String(el.defaultChecked);
+    if (el.tagName === "SELECT") {
+      var d = Array.prototype.find.call(el.options, function (o) { return o.defaultSelected; });
+      return d ? d.value : (el.options.length ? el.options[0].value : "");
+    }
+    return el.defaultValue;
+  }
+  function controlKey(row, el) {
+    return row.dataset.queueId + "|" + (el.id || (el.name + "=" + el.value));
+  }
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    unsaved = null;
+    var path = (e.detail.requestConfig && e.detail.requestConfig.path) || "";
+    var from = e.detail && e.detail.elt;
+    if (!from || from.tagName !== "FORM" || path.indexOf("/queue") !== 0) return;
+    var here = document.activeElement, at = here && here.closest ? here.closest(".qitem") : null;
+    var after = [], before = [], seen = false;
+    rows().forEach(function (r) {
+      if (r === at) { seen = true; return; }
+      (seen ? after : before).push(r.dataset.queueId);
+    });
+    unsaved = {controls: {}, at: at ? at.dataset.queueId : null, order: after.concat(before.reverse())};
+    rows().forEach(function (r) {
+      r.querySelectorAll("input, select, textarea").forEach(function (el) {
+        if (el.type === "hidden" || !changed(el)) return;
+        var opt = el.tagName === "SELECT" ? el.options[el.selectedIndex] : null;
+        unsaved.controls[controlKey(r, el)] = {
+          drawn: drawn(el), value: el.value, checked: el.checked,
+          words: opt ? opt.textContent : ""};
+      });
+    });
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var was = unsaved;
+    unsaved = null;
+    if (!was) return;
+    rows().forEach(function (r) {
+      if (r.classList.contains("gone")) return;
+      r.querySelectorAll("input, select, textarea").forEach(function (el) {
+        var kept = was.controls[controlKey(r, el)];
+        if (!kept || el.type === "hidden" || drawn(el) !== kept.drawn) return;
+        if (el.type === "checkbox" || el.type === "radio") {
+          el.checked = kept.checked;
+          return;
+        }
+        if (el.tagName === "SELECT" && !Array.prototype.some.call(el.options, function (o) { return o.value === kept.value; })) {
+          var opt = document.createElement("option");  // a record found by name
+          opt.value = kept.value;
+          opt.textContent = kept.words;
+          el.appendChild(opt);
+        }
+        el.value = kept.value;
+        el.dispatchEvent(new Event("input", {bubbles: true}));  // its words shown again
+      });
+    });
+    var focus = document.activeElement;
+    if (was.at && (!focus || focus === document.body || focus === document.documentElement)) {
+      var ids = [was.at].concat(was.order);
+      for (var i = 0; i < ids.length; i++) {
+        var row = document.querySelector('.qitem[data-queue-id="' + ids[i] + '"]');
+        if (row) { row.focus({preventScroll: false}); break; }
+      }
+    }
+  });
   // Trends: checkboxes that show or hide a series in every chart of the page (the same
   // markup as the offline chart page: input[data-toggle=KEY] and svg g.series.KEY)
   document.addEventListener("change", function (e) {
