@@ -66,7 +66,8 @@ def test_a_term_is_not_added_to_a_record_another_reviewer_holds(make_ws: Any) ->
         said = (f"review queue row {row} (item T07768) is being reviewed by rey; the term "
                 "&#39;places&#39; was not added")
         assert said in page.text, page.text
-        assert "add it once rey has decided its suggestions" in page.text
+        assert ("reload the queue; once rey has decided the record&#39;s suggestions, add "
+                "it") in page.text
         api = client("rob")  # the API refuses it the same way
         got = api.post("/api/records/T07768/terms", json={"term": "places"},
                        headers={"X-CSRF-Token": csrf_of(api)})
@@ -103,6 +104,10 @@ def test_a_term_is_not_taken_back_while_another_reviewer_holds_the_record(
         got = rob.delete("/api/records/T07768/terms", params={"term": "places"},
                          headers=_bearer(ws, "rob"))
         assert got.status_code == 409 and got.json()["current"]["lease_owner"] == "rey"
+        assert got.json()["hint"] == (
+            "reload the queue; once rey has decided the record's suggestions, take it back "
+            "(in the ten minutes after adding it; later, correct the record's terms on its "
+            "page)")
         assert _active(ws) == after and _counts(ws) == counts  # nothing written
         # rey gives the record back: rob's undo goes through
         assert review.release_leases(ws, "rey") == 1

@@ -664,8 +664,8 @@ def _record_held(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
         raise StaleDecision(
             f"review queue row {r.id} (item {item_id}) is being reviewed by "
             f"{r.lease_owner}; {not_done}", item=item_id,
-            hint=f"{then} once {r.lease_owner} has decided its suggestions (reload the "
-                 "queue)",
+            hint=f"reload the queue; once {r.lease_owner} has decided the record's "
+                 f"suggestions, {then}",
             current={"queue_id": int(r.id), "lease_owner": r.lease_owner})
 
 
@@ -784,8 +784,8 @@ def remove_added_term(ws: Workspace, user: str, item_id: str, term: str, *,
                              hint="correct the record's terms on its page")
         _record_held(ws, conn, user, item_id, stamp,
                      f"the term {term!r} was not taken back",
-                     then="take it back (within ten minutes of adding it; later, correct "
-                          "the record's terms on its page)")
+                     then="take it back (in the ten minutes after adding it; later, "
+                          "correct the record's terms on its page)")
         conn.execute(labels.update().where(labels.c.id.in_(added)).values(active=False))
         if retired:
             conn.execute(labels.update().where(labels.c.id.in_(retired)).values(active=True))
