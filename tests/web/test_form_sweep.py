@@ -77,7 +77,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
 #: the JSON API's writes (its answers are JSON; schemathesis checks their shapes)
 API = ("/api/leases/renew", "/api/leases/release", "/api/decisions", "/api/labels",
        "/api/texts/{item_id}/spans", "/api/predict", "/api/decisions/{decision_id}/undo",
-       "/api/changes/{change_id}/undo")
+       "/api/changes/{change_id}/undo", "/api/records/{item_id}/terms")
 
 #: signing out and signing in are swept last (the sweep signs in again after)
 LAST = ("/login", "/logout")
@@ -269,12 +269,12 @@ class Sweep:
         for what, value in BAD.items():
             body = {"item_id": value, "labels": [value], "queue_id": value, "action": value,
                     "seen_version": value, "label": value, "ids": [value], "start": value,
-                    "end": value, "items": [value], "item_ids": [value]}
+                    "end": value, "items": [value], "item_ids": [value], "term": value}
             self.send(f"every field {what}", address, json=body)
         self.send("unknown ids", address, json={
             "item_id": "no-such-item", "labels": [self.ctx["label"]], "queue_id": 987654,
             "action": "accept", "seen_version": 1, "ids": [987654], "start": 0, "end": 2,
-            "label": self.ctx["label"], "item_ids": ["no-such-item"]})
+            "label": self.ctx["label"], "item_ids": ["no-such-item"], "term": "no-such-term"})
 
     def run(self) -> list[str]:
         routes = self.post_routes()

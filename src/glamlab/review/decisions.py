@@ -664,6 +664,32 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
             "rejected": len(rejected), "split": done["split"]}
 
 
+def _record_held(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
+                 at: datetime, not_done: str, then: str) -> None:
+    """Refuse a change to the record ``item_id`` as a whole (a term added or taken back)
+    while another reviewer holds one of its rows in the review queue, as a decision on
+    that row is refused (:func:`_compare_and_set`: a lease not over yet that is not
+    ``user``'s): one :class:`StaleDecision` naming the row, the item and who holds it,
+    ``not_done`` saying what was not done, its hint ``then`` once they are done. Nothing
+    is written."""
+    q = ws.store.t.review_queue
+    # the record's open rows locked (PostgreSQL; SQLite holds the writer lock), in id
+    # order as decisions lock them: a lease taken meanwhile waits for this transaction
+    rows = conn.execute(sa.select(q.c.id, q.c.lease_owner, q.c.lease_until).where(
+        q.c.item_id == item_id, q.c.status == "open").order_by(q.c.id)
+        .with_for_update()).all()
+    for r in rows:
+        if r.lease_owner in (None, user) or (r.lease_until is not None
+                                             and r.lease_until < at):
+            continue
+        raise StaleDecision(
+            f"review queue row {r.id} (item {item_id}) is being reviewed by "
+            f"{r.lease_owner}; {not_done}", item=item_id,
+            hint=f"reload the queue; once {r.lease_owner} has decided the record's "
+                 f"suggestions, {then}",
+            current={"queue_id": int(r.id), "lease_owner": r.lease_owner})
+
+
 def add_term(ws: Workspace, user: str, item_id: str, term: str) -> dict[str, Any]:
     """A multi-label reviewer adds a term the model did not suggest for the record (or
     did not send to review): ``term``, one of the project's, becomes one of the record's
@@ -674,8 +700,10 @@ def add_term(ws: Workspace, user: str, item_id: str, term: str) -> dict[str, Any
     are decided, or once it is marked checked. Refused, nothing written, with one
     :class:`LabelError` naming the item and the fix: not a multi-label project, a term
     the project does not have, an item in the test split (its terms are kept as they
-    are), a term the record already has; :class:`NotFound` for no such item. Returns
-    the item, the ``term`` and the record's ``terms`` now."""
+    are), a term the record already has; :class:`NotFound` for no such item;
+    :class:`StaleDecision` (as a decision on its row is refused) while another reviewer
+    holds one of the record's rows in the review queue. Returns the item, the ``term``
+    and the record's ``terms`` now."""
     from ..store.queue import gold_labels
     from ..tasks.kinds import Candidate, task_kind
 
@@ -704,6 +732,8 @@ def add_term(ws: Workspace, user: str, item_id: str, term: str) -> dict[str, Any
         if term in have:
             raise LabelError(f"{item_id} already has the term {term!r}", item=item_id,
                              hint="choose another term")
+        _record_held(ws, conn, user, item_id, stamp, f"the term {term!r} was not added",
+                     then="add it")
         labels = st.labels
         before = {int(i): bool(a) for i, a in conn.execute(sa.select(
             labels.c.id, labels.c.active).where(labels.c.item_id == item_id))}
@@ -729,7 +759,9 @@ def remove_added_term(ws: Workspace, user: str, item_id: str, term: str, *,
     gold gives) is asked again. Audited as ``labels.term_added.undo``. Refused, nothing
     written, with one :class:`LabelError` naming the item: no such addition of
     ``user``'s (or taken back already), one older than ten minutes, or the record's
-    terms changed since. Returns the item, the ``term`` and the record's ``terms`` now."""
+    terms changed since; :class:`StaleDecision` (as a decision on its row is refused)
+    while another reviewer holds one of the record's rows in the review queue. Returns
+    the item, the ``term`` and the record's ``terms`` now."""
     from datetime import timedelta
 
     from ..store.queue import gold_labels
@@ -771,6 +803,10 @@ def remove_added_term(ws: Workspace, user: str, item_id: str, term: str, *,
             raise LabelError(f"{item_id}: its terms changed since the term {term!r} was "
                              "added, so it was not taken back", item=item_id,
                              hint="correct the record's terms on its page")
+        _record_held(ws, conn, user, item_id, stamp,
+                     f"the term {term!r} was not taken back",
+                     then="take it back (in the ten minutes after adding it; later, "
+                          "correct the record's terms on its page)")
         conn.execute(labels.update().where(labels.c.id.in_(added)).values(active=False))
         if retired:
             conn.execute(labels.update().where(labels.c.id.in_(retired)).values(active=True))

@@ -265,6 +265,17 @@ class RecordCheckedOut(BaseModel):
                           "change (a model trained, the policy applied)")
 
 
+class TermIn(BaseModel):
+    term: str = Field(min_length=1, max_length=200,
+                      description="one of the project's terms (its labels)")
+
+
+class TermOut(BaseModel):
+    item_id: str
+    term: str
+    terms: list[str] = Field(description="the record's terms now, as people gave them")
+
+
 class SpanIn(BaseModel):
     start: int = Field(ge=0, le=2**62, description="the first character of the entity")
     end: int = Field(ge=1, le=2**62, description="the character after its last one")
@@ -789,6 +800,43 @@ def delete_record_checked(request: Request, item_id: str,
     request.app.state.queue_counts.invalidate()
     return {"item_id": item_id, "checked": False, "reopened": undone["reopened"],
             "cannot_take_back": undone["cannot_take_back"]}
+
+
+_HELD = {"model": ErrorOut, "description": "another reviewer holds the record in the "
+                                          "review queue (as for a decision on its row)"}
+
+
+@router.post("/records/{item_id:path}/terms", response_model=TermOut,
+             responses={404: {"model": ErrorOut}, 409: _HELD, 422: {"model": ErrorOut}})
+def post_record_term(request: Request, item_id: str, body: TermIn,
+                     user: User = Depends(api_writer("reviewer", "decide review items"))
+                     ) -> dict[str, Any]:
+    """Multi-label: add a term the model did not suggest to a record, saved as yours (the
+    review queue's "Add term"); a suggestion of it still waiting in the queue is settled
+    by it. It decides nothing about the record's other suggestions. Refused (422) for a
+    term the project does not have, one the record already has, or a record in the test
+    split; (409) while another reviewer holds the record in the review queue, as a
+    decision on its row is. Take it back with ``DELETE`` within ten minutes."""
+    added = review.add_term(_ws(request), user.username, item_id, body.term)
+    request.app.state.queue_counts.invalidate()
+    return added
+
+
+@router.delete("/records/{item_id:path}/terms", response_model=TermOut,
+               responses={404: {"model": ErrorOut}, 409: _HELD, 422: {"model": ErrorOut}})
+def delete_record_term(request: Request, item_id: str,
+                       term: str = Query(min_length=1, max_length=200,
+                                         description="the term you added"),
+                       user: User = Depends(api_writer("reviewer", "decide review items"))
+                       ) -> dict[str, Any]:
+    """Multi-label: take back a term you added by mistake (``POST``), within ten minutes
+    (the review queue's "Undo: remove it"): the record's terms are as they were, and a
+    suggestion of it that adding settled is asked again. Refused (422) for a term you did
+    not add there (or took back already), an older addition, or when the record's terms
+    changed since; (409) while another reviewer holds the record in the review queue."""
+    removed = review.remove_added_term(_ws(request), user.username, item_id, term)
+    request.app.state.queue_counts.invalidate()
+    return removed
 
 
 @router.post("/texts/{item_id:path}/spans", response_model=SpanAddedOut,

@@ -568,7 +568,8 @@ def queue_add_term(request: Request, form: FormData = Depends(form_of),
                    ) -> Response:
     """A multi-label reviewer adds a term the model did not suggest to a record (a card's
     "Add term", or the one offered once a record's last suggestion is decided): saved as
-    theirs (:func:`review.add_term`). A refusal is said at the top of the queue page."""
+    theirs (:func:`review.add_term`). A refusal is said at the top of the queue page
+    (409 while another reviewer holds the record, as for a decision)."""
     row = str(form.get("add_term") or "")
     item_id = str(form.get(f"term_item_{row}") or "")
     term = str(form.get(f"term_{row}") or "")
@@ -579,7 +580,9 @@ def queue_add_term(request: Request, form: FormData = Depends(form_of),
         added = review.add_term(ws, user.username, item_id, term)
     except GlamlabError as exc:
         back = _queue_view(form, ws.card.labels)
-        page = _queue(request, user, **back, kind="", status=422,
+        # another reviewer holds the record: 409, as a decision on its row is refused
+        page = _queue(request, user, **back, kind="",
+                      status=409 if isinstance(exc, review.StaleDecision) else 422,
                       decide_problem={"message": exc.message, "hint": exc.hint})
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page
@@ -589,9 +592,11 @@ def queue_add_term(request: Request, form: FormData = Depends(form_of),
 
 def _undo_refused(request: Request, user: User, form: FormData, exc: GlamlabError
                   ) -> Response:
-    """The queue page (422) with an undo's refusal said at its top."""
+    """The queue page (422; 409 while another reviewer holds the record) with an undo's
+    refusal said at its top."""
     back = _queue_view(form, request.app.state.ws.card.labels)
-    page = _queue(request, user, **back, kind="", status=422,
+    page = _queue(request, user, **back, kind="",
+                  status=409 if isinstance(exc, review.StaleDecision) else 422,
                   undo_problems=[{"message": exc.message, "hint": exc.hint}],
                   undo_cannot=[], undone_n=0, undo_said=[])
     page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
