@@ -62,3 +62,29 @@ def test_the_export_page_does_not_read_every_item_for_its_warnings(
     for statement, params in seen:
         plan = _plan(ws, statement, params)
         assert not _every_current_item(ws, plan), (statement, plan)
+
+
+def test_a_workspace_from_before_the_version_index_gets_it(make_ws: Any) -> None:
+    """Migration 20 adds ``ix_items_version`` to a database made before it."""
+    import sqlalchemy as sa
+
+    from glamlab import Workspace
+    from glamlab.store import SCHEMA_VERSION
+    from glamlab.store import schema as s
+    from tests.tasks.helpers import add_items
+
+    ws = make_ws("older", modality="text", labels=["yes", "no"])
+    add_items(ws, [{"id": f"t{i}", "text": f"text {i}"} for i in range(5)])
+    with ws.store.write() as conn:
+        conn.exec_driver_sql('DROP INDEX "ix_items_version"')
+        conn.execute(s.schema_migrations.delete().where(s.schema_migrations.c.version >= 20))
+    root, url = ws.root, (ws.store.url if not ws.store.is_sqlite else None)
+    ws.close()
+    again = Workspace.open(root, db=url)
+    try:
+        assert again.store.schema_version() == SCHEMA_VERSION
+        with again.store.read() as conn:
+            assert "ix_items_version" in {ix["name"] for ix in sa.inspect(conn).get_indexes("items")}
+            assert conn.execute(sa.select(sa.func.count()).select_from(s.items)).scalar() == 5
+    finally:
+        again.close()
