@@ -652,3 +652,36 @@ def test_an_empty_test_split_is_said_in_the_pages_words(make_ws: Any) -> None:
     said = re.sub(r"<[^>]*>", " ", box.group(1))
     assert "glamlab" not in said and "--" not in said, said
     assert "Labelling page" in said, said
+
+
+def test_a_trend_groups_the_items_by_the_field_once(tate: Any) -> None:
+    """The page counted the groups (to refuse too many), then ``trends`` grouped every
+    item by the field again to check that they are groups: two reads of the whole
+    collection a trend. Now once, with the same page."""
+    import sqlalchemy as sa
+
+    from glamlab.trends.aggregate import distinct_values, distinct_values_kept
+
+    c = _client(tate, "val")
+    grouping: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *_a: Any) -> None:
+        if re.search(r"AS g, count\(\*\) AS n\b", statement):  # distinct_values
+            grouping.append(statement)
+
+    sa.event.listen(tate.store.engine, "before_cursor_execute", record)
+    try:
+        r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade",
+                                           "label": "people", "method": ""})
+    finally:
+        sa.event.remove(tate.store.engine, "before_cursor_execute", record)
+    assert r.status_code == 200, r.text
+    assert "Label: people" in r.text and "<svg" in r.text
+    assert len(grouping) == 1, grouping
+    # a shorter answer kept is the start of the longer one; other filters are asked again
+    every = distinct_values(tate, "date_text", limit=100_000)
+    with distinct_values_kept():
+        assert distinct_values(tate, "date_text", limit=100_000) == every
+        assert distinct_values(tate, "date_text", limit=3) == every[:3]
+        assert distinct_values(tate, "medium", limit=5) == distinct_values(tate, "medium",
+                                                                          limit=5)

@@ -997,14 +997,26 @@ def spreadsheet_id_warning(ws: Workspace, fix: str) -> str | None:
 
     t = ws.store.t.items
     i = t.c.item_id
-    digit = sa.and_(i >= "0", i < ":")
-    maybe = sa.or_(*(i.like(c + "%") for c in _FORMULA_START), i.like("0%"),
+    current = t.c.is_current.is_(True)
+
+    def starts(c: str) -> Any:
+        """The current ids that start with the character ``c``: on SQLite as a range of
+        ``ix_items_current`` (its LIKE ignores case, so it reads no index; ids compare
+        byte by byte there, so the range is exact); LIKE elsewhere (PostgreSQL's
+        collation need not keep the ids that start with a sign together)."""
+        if ws.store.is_sqlite:
+            return sa.and_(current, i >= c, i < chr(ord(c) + 1))
+        return sa.and_(current, i.like(c + "%"))
+
+    digit = sa.and_(current, i >= "0", i < ":")
+    # each alternative with the current items' condition of its own: SQLite reads each
+    # one's range of the index (a multi-index OR), not every current item
+    maybe = sa.or_(*(starts(c) for c in _FORMULA_START), starts("0"),
                    sa.and_(digit, sa.or_(i.like("%e%"), i.like("%E%"))),
                    sa.and_(digit, sa.func.length(i) >= 16))
     risky = number_like = 0
     with ws.store.read() as conn:
-        for (item_id,) in conn.execute(sa.select(i).where(t.c.is_current.is_(True), maybe)
-                                       .distinct()):
+        for (item_id,) in conn.execute(sa.select(i).where(maybe).distinct()):
             if would_evaluate(item_id):
                 risky += 1
             elif would_become_number(item_id):
@@ -1030,9 +1042,15 @@ def stale_predictions_warning(ws: Workspace) -> str | None:
     except GlamlabError:
         return None
     items = ws.store.t.items
+    # an item changed since it was predicted has another version than the one it has now,
+    # so a version above 1: only those items are looked at (``ix_items_version``), not the
+    # whole collection, on every view of the Export page
+    again = items.alias("reingested")
+    reingested = sa.select(again.c.item_id).where(again.c.version > 1)
     with ws.store.read() as conn:
         n = int(conn.execute(sa.select(sa.func.count()).select_from(items).where(
-            items.c.is_current.is_(True), content_changed(ws, mv.id))).scalar() or 0)
+            items.c.is_current.is_(True), items.c.item_id.in_(reingested),
+            content_changed(ws, mv.id))).scalar() or 0)
     if not n:
         return None
     return (f"{n:,} item{'s were' if n != 1 else ' was'} brought in again with new text or "

@@ -364,6 +364,15 @@ def _items_meta_without_nan(conn: sa.Connection) -> None:
     items_meta_without_nan(conn)
 
 
+@migration(20, "items_version_index")
+def _items_version_index(conn: sa.Connection) -> None:
+    """An index of the items by version: the Export page counts the items brought in
+    again since the model predicted them from the versions above 1 alone, not by looking
+    at every item of the collection on every view."""
+    index = next(ix for ix in schema.items.indexes if ix.name == "ix_items_version")
+    index.create(conn, checkfirst=True)
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

@@ -23,7 +23,10 @@ of :mod:`glamlab.trends.ngrams`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -193,15 +196,43 @@ def models_with_predictions(ws: Workspace) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
+#: while :func:`distinct_values_kept` is open: distinct_values' answers, by field and filter
+_KEPT: ContextVar[dict[tuple[str, str], tuple[int, list[tuple[str | None, int]]]] | None] = \
+    ContextVar("glamlab_distinct_values_kept", default=None)
+
+
+@contextmanager
+def distinct_values_kept() -> Iterator[None]:
+    """Meanwhile (in this thread or task), :func:`distinct_values` groups the items by a
+    field once: a second call for the same field and filter takes the first one's answer
+    (the web app's trend checks how many groups there are, then ``trends`` checks them
+    again, each reading every item)."""
+    token = _KEPT.set({})
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
 def distinct_values(ws: Workspace, field: str, *, where: dict[str, Any] | None = None,
                     limit: int = 50) -> list[tuple[str | None, int]]:
     """The most frequent raw values of a metadata field (for help and error messages)."""
+    kept = _KEPT.get()
+    key = (field, json.dumps(where or {}, sort_keys=True, default=str))
+    if kept is not None and key in kept:
+        asked, rows = kept[key]
+        # the most frequent first: a longer answer's start, or all of a complete one
+        if limit <= asked or len(rows) < asked:
+            return rows[:limit]
     t = ws.store.t
     value = _meta_value(t, field).label("g")
     q = (sa.select(value, sa.func.count().label("n")).where(*ws.item_clauses(where, None))
          .group_by(value).order_by(sa.func.count().desc()).limit(limit))
     with ws.store.read() as conn:
-        return [(r[0], int(r[1])) for r in conn.execute(q)]
+        rows = [(r[0], int(r[1])) for r in conn.execute(q)]
+    if kept is not None:
+        kept[key] = (limit, rows)
+    return rows
 
 
 #: items whose metadata keys are listed when a field is not found (the newest current ones)

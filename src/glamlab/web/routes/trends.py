@@ -209,6 +209,15 @@ def trends_page(request: Request, user: User = Depends(page_user)) -> Response:
 
 
 def _compute(request: Request, asked: dict[str, Any]) -> Any:
+    from ...trends.aggregate import distinct_values_kept
+
+    # the items grouped by the field once: here to count the groups, and again by
+    # ``trends`` (check_groupable) to check that they are groups
+    with distinct_values_kept():
+        return _compute_kept(request, asked)
+
+
+def _compute_kept(request: Request, asked: dict[str, Any]) -> Any:
     from ...trends import GroupBy, trends
     from ...trends.aggregate import distinct_values
 
