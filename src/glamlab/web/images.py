@@ -37,6 +37,21 @@ def item_path(item_id: str) -> str:
     return quote(item_id, safe="")
 
 
+def has_images(ws: Workspace) -> bool:
+    """Whether any of the project's items has an image (a photo, a scan, a page image
+    beside its OCR): the queue's image grid and the IIIF annotations download are for
+    those. One look-up that stops at the first; a project of plain texts has none."""
+    import sqlalchemy as sa
+
+    if ws.card.modality == "image":
+        return True
+    t = ws.store.t.items
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.pk).where(t.c.is_current.is_(True),
+                                                    t.c.modality == "image").limit(1)
+                            ).first() is not None
+
+
 def known_item(ws: Workspace, item_id: str) -> Item:
     for item in ws.items(ids=[item_id]):
         return item
