@@ -769,6 +769,30 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
     return n, skipped
 
 
+#: the ``source_kind`` of OCR read with its word positions on a page (ALTO, PAGE, hOCR)
+OCR_PAGE_KINDS = ("alto", "page", "hocr")
+
+
+def iiif_offered(ws: Workspace) -> bool:
+    """Whether the IIIF annotations download applies to this project: an entities
+    project with a page to place mentions on (an item with an image, or OCR read with
+    its word positions: the download then says what its pages need). A project of plain
+    texts has none: the W3C Web Annotations are for it. One look-up that stops at the
+    first."""
+    import sqlalchemy as sa
+
+    if not exports_spans(ws, "iiif"):
+        return False
+    if ws.card.modality == "image":
+        return True
+    t = ws.store.t.items
+    with ws.store.read() as conn:
+        return conn.execute(sa.select(t.c.pk).where(
+            t.c.is_current.is_(True),
+            sa.or_(t.c.modality == "image", t.c.source_kind.in_(OCR_PAGE_KINDS))
+        ).limit(1)).first() is not None
+
+
 def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None:
     """The warning of a IIIF export that placed no mention at all on a page (None when
     it placed some, or there were none): why, and what works (in the web app's words
@@ -1747,7 +1771,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
 
 
 __all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri", "project_authority_uris",
-           "export_entities", "export_layers", "export_spans", "iiif_canvas", "iiif_left_out_web",
+           "export_entities", "export_layers", "export_spans", "iiif_canvas", "iiif_left_out_web", "iiif_offered",
            "iiif_nothing_placed", "local_page_manifest", "minted_canvas", "published_image", "iiif_span_annotation",
            "iter_gold_rows",
            "iter_prediction_rows", "span_regions",
