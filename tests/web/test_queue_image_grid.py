@@ -45,3 +45,40 @@ def test_an_image_project_keeps_its_image_grid(client_for: Any) -> None:
     assert GRID in page
     grid = rey.get("/queue", params={"view": "grid"}).text
     assert 'class="grid" id="queue-items"' in grid and 'id="ignored-query"' not in grid
+
+
+def _add(ws: Any, item_id: str, modality: str) -> None:
+    from glamlab.store import now
+
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.items.insert().values(
+            item_id=item_id, version=1, is_current=True, modality=modality,
+            source_kind="text", source="t.csv", content_hash=item_id, meta={},
+            created_at=now()))
+
+
+def test_whether_any_item_has_an_image_is_read_once_per_ingest(make_ws: Any) -> None:
+    """Asked on every queue view: answered no, it reads every item (a million texts), so
+    the answer is kept until an item is brought in, and then asked again."""
+    import sqlalchemy as sa
+
+    from glamlab.web.images import has_images
+
+    ws = make_ws("texts", modality="text")
+    for i in range(3):
+        _add(ws, f"t{i}", "text")
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "modality" in statement:
+            seen.append(statement)
+
+    sa.event.listen(ws.store.engine, "before_cursor_execute", count)
+    try:
+        assert has_images(ws) is False and has_images(ws) is False
+        assert len(seen) == 1  # the second view took the kept answer
+        _add(ws, "p1", "image")
+        assert has_images(ws) is True  # a new item: asked again
+        assert len(seen) == 2
+    finally:
+        sa.event.remove(ws.store.engine, "before_cursor_execute", count)

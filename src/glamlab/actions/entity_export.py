@@ -786,11 +786,8 @@ def iiif_offered(ws: Workspace) -> bool:
     if ws.card.modality == "image":
         return True
     t = ws.store.t.items
-    with ws.store.read() as conn:
-        return conn.execute(sa.select(t.c.pk).where(
-            t.c.is_current.is_(True),
-            sa.or_(t.c.modality == "image", t.c.source_kind.in_(OCR_PAGE_KINDS))
-        ).limit(1)).first() is not None
+    return ws.any_current("image or OCR page", sa.or_(t.c.modality == "image",
+                                                      t.c.source_kind.in_(OCR_PAGE_KINDS)))
 
 
 def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None:

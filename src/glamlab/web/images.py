@@ -40,16 +40,11 @@ def item_path(item_id: str) -> str:
 def has_images(ws: Workspace) -> bool:
     """Whether any of the project's items has an image (a photo, a scan, a page image
     beside its OCR): the queue's image grid and the IIIF annotations download are for
-    those. One look-up that stops at the first; a project of plain texts has none."""
-    import sqlalchemy as sa
-
+    those. A project of plain texts has none: that answer, which reads every item, is
+    remembered until an item is brought in (:meth:`Workspace.any_current`)."""
     if ws.card.modality == "image":
         return True
-    t = ws.store.t.items
-    with ws.store.read() as conn:
-        return conn.execute(sa.select(t.c.pk).where(t.c.is_current.is_(True),
-                                                    t.c.modality == "image").limit(1)
-                            ).first() is not None
+    return ws.any_current("image", ws.store.t.items.c.modality == "image")
 
 
 def known_item(ws: Workspace, item_id: str) -> Item:
