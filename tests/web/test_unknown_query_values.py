@@ -54,7 +54,7 @@ def test_an_unknown_sort_kind_or_view_on_the_queue_page_is_said(news_app: Any) -
     assert "No kind “mine” (there are: prediction, recheck); showing every kind." in page
     assert "No view “table” (there are: list, grid); showing the list." in page
     known = rey.get("/queue", params={"sort": "uncertainty", "kind": "recheck",
-                                      "view": "grid"}).text
+                                      "view": "list"}).text
     assert 'id="ignored-query"' not in known
 
 

@@ -154,6 +154,13 @@ def _action(s: Span) -> str | None:
     return str(action) if action else None
 
 
+def _link_by(s: Span) -> dict[str, Any]:
+    """``{"link_by": "linker"}`` for a person's span whose link is the linker's (the
+    reviewer corrected its type or boundaries and left the link as it was), else {}."""
+    by = (s.attrs or {}).get("link_by")
+    return {"link_by": by} if by and s.authority_id else {}
+
+
 def _entity_dict(s: Span) -> dict[str, Any]:
     """A span as a JSON entity: its action next to its type, its other attributes
     (the link score) under ``attrs``."""
@@ -395,8 +402,12 @@ def _bodies(s: Span, uris: Callable[[str], str] = authority_uri) -> list[dict[st
     bodies: list[dict[str, Any]] = [{"type": "TextualBody", "value": s.label,
                                      "purpose": "tagging", "format": "text/plain"}]
     if s.authority_id and s.authority_id != NIL:
-        bodies.append({"type": "SpecificResource", "source": uris(s.authority_id),
-                       "purpose": "identifying"})
+        body: dict[str, Any] = {"type": "SpecificResource", "source": uris(s.authority_id),
+                                "purpose": "identifying"}
+        if _link_by(s):  # the linker's link on a person's span: the linker made it
+            body["generator"] = {"id": "urn:glamlab:linker", "type": "Software",
+                                 "name": "glamlab link"}
+        bodies.append(body)
     return bodies
 
 
@@ -756,6 +767,27 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
         report["skipped_without_image_size"] = no_scale
         report["minted"] = list(minted.values())
     return n, skipped
+
+
+#: the ``source_kind`` of OCR read with its word positions on a page (ALTO, PAGE, hOCR)
+OCR_PAGE_KINDS = ("alto", "page", "hocr")
+
+
+def iiif_offered(ws: Workspace) -> bool:
+    """Whether the IIIF annotations download applies to this project: an entities
+    project with a page to place mentions on (an item with an image, or OCR read with
+    its word positions: the download then says what its pages need). A project of plain
+    texts has none: the W3C Web Annotations are for it. One look-up that stops at the
+    first."""
+    import sqlalchemy as sa
+
+    if not exports_spans(ws, "iiif"):
+        return False
+    if ws.card.modality == "image":
+        return True
+    t = ws.store.t.items
+    return ws.any_current("image or OCR page", sa.or_(t.c.modality == "image",
+                                                      t.c.source_kind.in_(OCR_PAGE_KINDS)))
 
 
 def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None:
@@ -1144,6 +1176,7 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
                 continue
             span = Span(int(value["start"]), int(value["end"]), label,
                         authority_id=value.get("authority_id"),
+                        attrs={"link_by": str(value["link_by"])} if value.get("link_by") else {},
                         text=value.get("text"), layer=str(value.get("layer") or MAIN_LAYER))
             for k in [k for k, (o, _, _) in settled.items() if o.layer == span.layer
                       and o.start < span.end and span.start < o.end]:
@@ -1206,7 +1239,7 @@ def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
         by_user.setdefault(user, []).append((span, at))
     for user, found in sorted(by_user.items()):
         yield item, [Span(s.start, s.end, s.label, authority_id=s.authority_id,
-                          attrs={"action": "accept"}, layer=s.layer)
+                          attrs={"action": "accept", **_link_by(s)}, layer=s.layer)
                      for s, _ in sorted(found, key=lambda f: (f[0].start, f[0].end))], \
             SpanProvenance(created=max(at for _, at in found), confirmed_by=user,
                            annotator=user)
@@ -1369,6 +1402,10 @@ def _prediction_row(group: Sequence[Any], item: Item,
             layer = str(v.get("layer") or MAIN_LAYER)
             # its own link only: a nested span where a main one is linked has none
             link = (links or {}).get((item.item_id, start, end, label, layer))
+            by_linker = bool(v.get("link_by"))  # a correction that left the link as it was
+            if link is None and by_linker:  # another type: the linker's of the predicted span
+                link = (links or {}).get((item.item_id, start, end,
+                                          str(e.row.get("predicted_value") or ""), layer))
             # a link the reviewer confirmed or chose wins over the linker's current one;
             # on a span the gold holds, the gold span's link (a person's) wins
             held = ((gold_links or {}).get((item.item_id, layer, label, start, end))
@@ -1380,6 +1417,8 @@ def _prediction_row(group: Sequence[Any], item: Item,
             attrs: dict[str, Any] = {"action": e.row["action"]}
             if own is not None:
                 attrs["link_score"] = own
+            if by_linker and chosen == v.get("authority_id"):
+                attrs["link_by"] = str(v["link_by"])
             spans.append(Span(start, end, label, score=e.row["score"], authority_id=chosen,
                               attrs=attrs, layer=layer))
     if first.row.get("origin") == "person":
@@ -1729,7 +1768,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
 
 
 __all__ = ["ENTITY_COLUMNS", "ENTITY_EXPORT_FORMATS", "ENTITY_ID_COLUMNS", "SPAN_FORMATS", "exports_spans", "SpanProvenance", "authority_uri", "project_authority_uris",
-           "export_entities", "export_layers", "export_spans", "iiif_canvas", "iiif_left_out_web",
+           "export_entities", "export_layers", "export_spans", "iiif_canvas", "iiif_left_out_web", "iiif_offered",
            "iiif_nothing_placed", "local_page_manifest", "minted_canvas", "published_image", "iiif_span_annotation",
            "iter_gold_rows",
            "iter_prediction_rows", "span_regions",

@@ -42,6 +42,11 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 LINKER_PREFIX = "linker:"
+#: a person's corrected span whose link the reviewer left as the linker gave it: its
+#: decision's value says ``"link_by": LINK_BY_LINKER`` beside ``authority_id`` (the link
+#: is the linker's, not the reviewer's choice: the gold span says so in its attrs, the
+#: linker does not learn from it, the exports mark it the linker's)
+LINK_BY_LINKER = "linker"
 #: how many of the next-best candidates a linked span keeps (for review and exports)
 KEEP_CANDIDATES = 3
 #: a linked span's key: (item, start, end, label, layer)
@@ -105,7 +110,9 @@ def training_mentions(ws: Workspace) -> list[Any]:
     """The gold spans that carry a link (a record id or NIL), as linker mentions."""
     from ..tasks.spans.gold import gold_spans
 
-    gold = {k: [s for s in v if s.authority_id] for k, v in gold_spans(ws).items()}
+    # not a link of the linker's own that a reviewer left as it was (LINK_BY_LINKER)
+    gold = {k: [s for s in v if s.authority_id and not (s.attrs or {}).get("link_by")]
+            for k, v in gold_spans(ws).items()}
     gold = {k: v for k, v in gold.items() if v}
     out: list[Any] = []
     for item in ws.items(ids=sorted(gold)):
@@ -328,5 +335,5 @@ def link_choices(ws: Workspace, rows: Sequence[dict[str, Any]]) -> None:
                      "choices": [{"id": c, "record": records.get(c)} for c in choices]}
 
 
-__all__ = ["LinkReport", "fitted_linker", "link_choices", "link_predictions",
+__all__ = ["LINK_BY_LINKER", "LinkReport", "fitted_linker", "link_choices", "link_predictions",
            "prediction_links", "training_mentions", "NIL"]

@@ -294,7 +294,12 @@ def compute_export_check(ws: Workspace) -> dict[str, Any]:
     import time
     from pathlib import Path
 
-    from ..actions.entity_export import export_entities, exports_spans, iiif_left_out_web
+    from ..actions.entity_export import (
+        export_entities,
+        exports_spans,
+        iiif_left_out_web,
+        iiif_offered,
+    )
     from ..actions.export import export
     from ..store.results import put_result
 
@@ -306,7 +311,7 @@ def compute_export_check(ws: Workspace) -> dict[str, Any]:
             path = Path(folder) / "export.csv"
             res = (export_entities(ws, "csv", path, web=True) if exports_spans(ws, "csv")
                    else export(ws, "csv", path, web=True))
-            if exports_spans(ws, "iiif"):
+            if iiif_offered(ws):  # (not offered for plain texts: nothing to check)
                 # the IIIF annotations download too: the mentions it cannot place on a
                 # page (no word boxes, no canvas), counted by the export itself
                 iiif = iiif_left_out_web(export_entities(

@@ -369,7 +369,7 @@ def _span_decision_said(conn: sa.Connection, ws: Workspace, r: Any, action: str,
     except (KeyError, TypeError, ValueError, LabelError):
         words = f"({r.label})"
     new = d["value"] if isinstance(d["value"], dict) else {}
-    if action == "correct" and "authority_id" in new:
+    if action == "correct" and "authority_id" in new and not new.get("link_by"):
         how = f"saved as {d['label']} linked to {new['authority_id']}"
     elif action == "correct":
         how = f"corrected to {d['label']}"

@@ -619,19 +619,21 @@ def _span_correction(ws: Any, body: DecisionIn) -> tuple[str, str | None, Any]:
     linked = _linked(ws, row)
     link = None if body.authority_id is None else _chosen_link(ws, body.authority_id, what,
                                                                row["item_id"])
-    if link == linked:
-        link = None  # the linker's own record: the link is kept, not corrected
     label = body.label or row["label"]
     if label == row["label"] and (start, end) == (old.get("start"), old.get("end")) \
-            and link is None:
+            and link in (None, linked):  # the linker's own record: kept, not corrected
         return "accept", None, None  # as on the page: the predicted span, accepted
     value: dict[str, Any] = {"start": start, "end": end}
     if old.get("layer"):  # a span of another layer (a nested entity) stays of it
         value["layer"] = old["layer"]
     # the record chosen, else (another type or boundaries) the linker's link kept, as the
     # page saves it: the export looks the linker's up by the predicted span
-    if (link or linked) is not None:
-        value["authority_id"] = link or linked
+    if link is not None:  # sent: the reviewer's choice (the linker's record too)
+        value["authority_id"] = link
+    elif linked is not None:  # left as the linker gave it: the linker's, not the reviewer's
+        from ..actions.link import LINK_BY_LINKER
+
+        value.update(authority_id=linked, link_by=LINK_BY_LINKER)
     return "correct", label, value
 
 

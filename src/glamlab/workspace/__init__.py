@@ -38,6 +38,8 @@ class Workspace:
         #: what :meth:`init` tells the person who made the workspace (``glamlab init``
         #: prints each): e.g. that the database password was kept out of the card
         self.init_notes: list[str] = []
+        #: :meth:`any_current`'s answers, each with the items' newest row it was made at
+        self._any_current: dict[str, tuple[Any, bool]] = {}
 
     # -- creating and opening -------------------------------------------------
     @classmethod
@@ -319,6 +321,25 @@ class Workspace:
                 + ("the items' fields: " + ", ".join(fields) if fields
                    else "the items have no metadata fields")
                 + (f"; also {', '.join(self.ITEM_COLUMNS)}" if role == "to filter on" else ""))
+
+    def any_current(self, key: str, *where: Any) -> bool:
+        """Whether any current item meets ``where`` (SQLAlchemy clauses on the items
+        table), remembered under ``key`` until an item is brought in or changed (the
+        table's newest row, one index look-up, is then another). A question a page asks
+        on every view (has any item an image?) that, answered no, reads every item: in a
+        project of a million texts, once per ingest, not once per view."""
+        import sqlalchemy as sa
+
+        t = self.store.t.items
+        with self.store.read() as conn:
+            newest = conn.execute(sa.select(sa.func.max(t.c.pk))).scalar()
+            known = self._any_current.get(key)
+            if known is not None and known[0] == newest:
+                return known[1]
+            found = conn.execute(sa.select(t.c.pk).where(t.c.is_current.is_(True), *where)
+                                 .limit(1)).first() is not None
+        self._any_current[key] = (newest, found)
+        return found
 
     def missing_field(self, name: str, *, sample: int = 1000) -> list[str] | None:
         """None when a current item has the metadata field ``name``; else the fields the

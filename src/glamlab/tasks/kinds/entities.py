@@ -356,8 +356,11 @@ class Entities(TaskKind["Spans", "Spans"]):
             raise ValueError("an entity candidate needs a value with start and end")
         Span = _span_cls()
         keep = ("start", "end", "text", "authority_id", "layer")  # not the link's own scores
+        # the linker's link a reviewer left as it was (they changed the type): kept, said
+        # to be the linker's (the linker does not learn it back as a person's)
+        by = {"attrs": {"link_by": v["link_by"]}} if v.get("link_by") else {}
         return Span.from_dict({**{k: v[k] for k in keep if k in v}, "label": candidate.label,
-                               "score": None})
+                               "score": None, **by})
 
     def is_correct(self, candidate: Candidate, gold: Spans) -> bool:
         s = self._span_of(candidate)

@@ -22,6 +22,7 @@ from ..images import (
     DISPLAY_SIDE,
     THUMB_SIDE,
     file_name_only,
+    has_images,
     iiif_service,
     image_file,
     known_item,
@@ -119,6 +120,11 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
     if view not in QUEUE_VIEWS:
         ignored.append(not_in_project("view", view, "showing the list", QUEUE_VIEWS))
         view = "list"
+    images = has_images(ws)  # the image grid only where items have images
+    if view == "grid" and not images:
+        ignored.append("The items of this project have no images, so there is no image grid; "
+                       "showing the list.")
+        view = "list"
     size = 36 if view == "grid" else 25
     # a reviewer's page leases exactly the rows shown, unless another site sent the
     # browser here (a link or image elsewhere must not hold a reviewer's items)
@@ -169,7 +175,7 @@ def _queue(request: Request, user: User, *, sort: str, label: str, view: str, ki
         "last_record": last_record,
         "last_text": _last_text(ws, request.query_params.get("last_text") or ""), "term_added": request.query_params.get("term") or "",
         "acted": False if rows else _acted(ws), "rows": rows, "sort": sort, "label": label_filter or "", "view": view,
-        "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
+        "has_images": images, "kind_filter": kind_filter or "", "can_decide": user.can("reviewer"),
         "lease_s": int(review.DEFAULT_LEASE_S), "heartbeat_s": review.LEASE_HEARTBEAT_S,
         "sorts": review.SORTS, "counts": request.app.state.queue_counts.get(),
         "labels": ws.card.labels, "done": request.query_params.get("done"),
@@ -462,10 +468,16 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     if correct and link is None and kept:
         # a correction (another type, or new boundaries) with the link left as the linker
         # had it, a record or NIL: the person's span keeps that link (the export looks
-        # the linker's up by the predicted span, which the correction changed)
+        # the linker's up by the predicted span, which the correction changed), as the
+        # linker's: the reviewer did not choose it (a number key changes the type and
+        # saves whatever the list shows): the gold span and the exports say it is the
+        # linker's, and the linker does not learn it back
+        from ...actions.link import LINK_BY_LINKER
+
         chosen = str(form.get(f"authority_{queue_id}") or "").strip()
         if chosen == kept:
-            value = {**(value if isinstance(value, dict) else {}), "authority_id": kept}
+            value = {**(value if isinstance(value, dict) else {}), "authority_id": kept,
+                     "link_by": LINK_BY_LINKER}
     try:
         result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
                                label=label if correct else None,

@@ -77,6 +77,11 @@ ENTITY_EXPORT_FORMATS = {"w3c": ("application/ld+json",
                          "inception": ("application/zip",
                                        "the texts for INCEpTION (a .zip of WebAnno TSV "
                                        "files, one per text, and index.tsv)")}
+#: why an entities project of plain texts has no IIIF annotations download
+NO_IIIF = ("No IIIF annotations for this project: they place each mention on its page "
+           "image, and its texts have no page images (nor OCR with word positions). The "
+           "W3C Web Annotations download gives each mention's words and where they are "
+           "in its text.")
 #: the download a filter project (one with a ``positive_label``) adds: the send-on list
 #: of ``glamlab export --format filter``, one address a line (plain text)
 FILTER_EXPORT_FORMATS = {"filter": ("text/plain; charset=utf-8",
@@ -94,10 +99,12 @@ def _export_formats(ws: Any) -> dict[str, tuple[str, str]]:
     """The Export page's downloads for this project: format -> (media type, words)."""
     import importlib.util
 
-    from ...actions.entity_export import exports_spans
+    from ...actions.entity_export import exports_spans, iiif_offered
 
     xlsx = XLSX_EXPORT_FORMAT if importlib.util.find_spec("openpyxl") else {}
     extra = {f: v for f, v in ENTITY_EXPORT_FORMATS.items() if exports_spans(ws, f)}
+    if "iiif" in extra and not iiif_offered(ws):  # plain texts: nothing to place on a page
+        del extra["iiif"]
     # (entities: refused; a tabular project's rows are bookings, not pages to send to a
     # paid service: the list would name rows whose outcome is known, which its
     # spreadsheet leaves out)
@@ -528,11 +535,14 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
 
     # an entities project's span downloads again with every span layer (nested...)
     # (not the INCEpTION files: WebAnno TSV carries the main layer only)
-    layered = [f for f in _export_formats(ws) if exports_spans(ws, f) and f != "inception"]
-    return _page(request, "export", {"formats": _export_formats(ws), "id_warning": warning,
+    formats = _export_formats(ws)
+    layered = [f for f in formats if exports_spans(ws, f) and f != "inception"]
+    return _page(request, "export", {"formats": formats, "id_warning": warning,
                                      "layered_formats": layered,
                                      "positive_label": ws.card.positive_label,
                                      "entity_export": ws.card.kind == "entities",
+                                     "no_iiif": NO_IIIF if exports_spans(ws, "iiif")
+                                     and "iiif" not in formats else "",
                                      "stale_warning": stale, "check": check,
                                      "model_note": model_note,
                                      "unpredicted_warning": unpredicted_warning(ws, web=True),
@@ -572,10 +582,12 @@ def export_download(request: Request, user: User = Depends(page_user)) -> Respon
     format = request.query_params.get("format", "csv")
     ws = request.app.state.ws
     formats = _export_formats(ws)
-    if format not in formats:
-        raise HTTPException(404, f"no export format {format!r}")
     from ...actions.entity_export import export_entities, exports_spans
 
+    if format == "iiif" and exports_spans(ws, format) and format not in formats:
+        raise HTTPException(404, NO_IIIF)
+    if format not in formats:
+        raise HTTPException(404, f"no export format {format!r}")
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", ws.card.name or "glamlab").strip("-.") or "glamlab"
     meta = _export_meta(request)  # None: [export] meta in the card
     # the span layers (an entities project): layer=NAME..., or all_layers=1; else the main

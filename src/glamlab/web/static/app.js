@@ -337,25 +337,33 @@
 
   // entity review: move a span's start or end a word at a time, and show the words it
   // covers (the number fields still work without this)
-  function nonSpace(c) { return c !== undefined && /\S/.test(c); }
-  function wordStep(text, at, dir, side, isWord) {
-    isWord = isWord || nonSpace;
+  // A word: letters, digits and marks, with a hyphen or apostrophe between two of them
+  // (a compound, "Neu-Läßig"; "l'eau"), and no punctuation around it ("gewonnen," ends
+  // before its comma)
+  var joinRe = /^[-\u2010\u2011'\u2019]$/;
+  function inWord(text, i) {
+    var c = text[i];
+    if (c === undefined) return false;
+    if (letter(c)) return true;
+    return joinRe.test(c) && letter(text[i - 1]) && letter(text[i + 1]);
+  }
+  function wordStep(text, at, dir, side) {
     var i = at;
     if (side === "start") {
-      if (dir < 0) {  // back over spaces, then over the previous word
-        while (i > 0 && !isWord(text[i - 1])) i--;
-        while (i > 0 && isWord(text[i - 1])) i--;
-      } else {  // past this word and the spaces after it
-        while (i < text.length && isWord(text[i])) i++;
-        while (i < text.length && !isWord(text[i])) i++;
+      if (dir < 0) {  // back over spaces and punctuation, then over the previous word
+        while (i > 0 && !inWord(text, i - 1)) i--;
+        while (i > 0 && inWord(text, i - 1)) i--;
+      } else {  // past this word and the spaces and punctuation after it
+        while (i < text.length && inWord(text, i)) i++;
+        while (i < text.length && !inWord(text, i)) i++;
       }
     } else {
-      if (dir > 0) {  // over spaces, then to the end of the next word
-        while (i < text.length && !isWord(text[i])) i++;
-        while (i < text.length && isWord(text[i])) i++;
-      } else {  // back before this word and the spaces before it
-        while (i > 0 && isWord(text[i - 1])) i--;
-        while (i > 0 && !isWord(text[i - 1])) i--;
+      if (dir > 0) {  // over spaces and punctuation, then to the end of the next word
+        while (i < text.length && !inWord(text, i)) i++;
+        while (i < text.length && inWord(text, i)) i++;
+      } else {  // back before this word and the spaces and punctuation before it
+        while (i > 0 && inWord(text, i - 1)) i--;
+        while (i > 0 && !inWord(text, i - 1)) i--;
       }
     }
     return i;
@@ -436,8 +444,8 @@
     while (a < b && /\s/.test(text[a])) a++;
     while (b > a && /\s/.test(text[b - 1])) b--;
     if (a >= b) return null;
-    while (a > 0 && letter(text[a - 1]) && letter(text[a])) a--;
-    while (b < text.length && letter(text[b - 1]) && letter(text[b])) b++;
+    while (a > 0 && inWord(text, a - 1) && inWord(text, a)) a--;
+    while (b < text.length && inWord(text, b - 1) && inWord(text, b)) b++;
     return [a, b];
   }
   function addBox(el) {
@@ -490,9 +498,9 @@
   }
   function nextWord(text, from) {  // the first word starting at or after from
     var a = from;
-    while (a < text.length && !letter(text[a])) a++;
+    while (a < text.length && !inWord(text, a)) a++;
     if (a >= text.length) return null;
-    return [a, wordStep(text, a, 1, "end", letter)];
+    return [a, wordStep(text, a, 1, "end")];
   }
   function addKey(el, e) {  // a key pressed in a card's text; true when it did something
     var box = addBox(el);
@@ -502,19 +510,19 @@
     var has = cur.length === 2 && cur[0] < cur[1];
     var w = null;
     if (key === "ArrowRight" && e.shiftKey && has) {
-      var end = wordStep(text, cur[1], 1, "end", letter);
+      var end = wordStep(text, cur[1], 1, "end");
       if (end > cur[1]) w = [cur[0], end];
     } else if (key === "ArrowLeft" && e.shiftKey && has) {
-      var back = wordStep(text, cur[1], -1, "end", letter);
+      var back = wordStep(text, cur[1], -1, "end");
       if (back > cur[0]) w = [cur[0], back];
     } else if (key === "ArrowRight") {
-      w = nextWord(text, has ? wordStep(text, cur[0], 1, "start", letter) : 0);
+      w = nextWord(text, has ? wordStep(text, cur[0], 1, "start") : 0);
     } else if (key === "ArrowLeft") {
       var at = has ? cur[0] : text.length;
-      while (at > 0 && !letter(text[at - 1])) at--;  // back over what is not a word
+      while (at > 0 && !inWord(text, at - 1)) at--;  // back over what is not a word
       if (at > 0) {
-        var start = wordStep(text, at, -1, "start", letter);
-        w = [start, wordStep(text, start, 1, "end", letter)];
+        var start = wordStep(text, at, -1, "start");
+        w = [start, wordStep(text, start, 1, "end")];
       }
     } else if (/^[1-9]$/.test(key)) {
       var select = box.querySelector("select");

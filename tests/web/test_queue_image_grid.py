@@ -1,0 +1,84 @@
+"""The review queue offers its image grid only where the project's items have images
+(routes.review._queue, web.images.has_images)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.test_entities_review import entities_ws as entities_ws  # the fixture
+from tests.web.test_unknown_query_values import news_app as news_app  # the fixture
+
+GRID = '<option value="grid"'
+
+
+def test_a_text_project_offers_no_image_grid(news_app: Any) -> None:
+    """Before, a project of texts offered "View: image grid", which showed the same text
+    cards. Now the queue has no View choice there, and an address asking for the grid
+    says plainly there is none and shows the list."""
+    _ws, _app, client = news_app
+    rey = client("rey")
+    page = rey.get("/queue").text
+    assert 'id="sort"' in page  # the sort and filter form is shown
+    assert GRID not in page and "image grid</option>" not in page
+    grid = rey.get("/queue", params={"view": "grid"}).text
+    assert 'id="ignored-query"' in grid
+    assert "The items of this project have no images, so there is no image grid; showing " \
+           "the list." in grid
+    assert 'class="grid"' not in grid
+
+
+def test_an_entities_project_of_texts_offers_no_image_grid(entities_ws: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+    from tests.web.conftest import login
+
+    with TestClient(create_app(entities_ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue").text
+        assert 'data-queue-id="' in page and GRID not in page
+
+
+def test_an_image_project_keeps_its_image_grid(client_for: Any) -> None:
+    rey = client_for("rey")
+    page = rey.get("/queue").text
+    assert GRID in page
+    grid = rey.get("/queue", params={"view": "grid"}).text
+    assert 'class="grid" id="queue-items"' in grid and 'id="ignored-query"' not in grid
+
+
+def _add(ws: Any, item_id: str, modality: str) -> None:
+    from glamlab.store import now
+
+    with ws.store.write() as conn:
+        conn.execute(ws.store.t.items.insert().values(
+            item_id=item_id, version=1, is_current=True, modality=modality,
+            source_kind="text", source="t.csv", content_hash=item_id, meta={},
+            created_at=now()))
+
+
+def test_whether_any_item_has_an_image_is_read_once_per_ingest(make_ws: Any) -> None:
+    """Asked on every queue view: answered no, it reads every item (a million texts), so
+    the answer is kept until an item is brought in, and then asked again."""
+    import sqlalchemy as sa
+
+    from glamlab.web.images import has_images
+
+    ws = make_ws("texts", modality="text")
+    for i in range(3):
+        _add(ws, f"t{i}", "text")
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "modality" in statement:
+            seen.append(statement)
+
+    sa.event.listen(ws.store.engine, "before_cursor_execute", count)
+    try:
+        assert has_images(ws) is False and has_images(ws) is False
+        assert len(seen) == 1  # the second view took the kept answer
+        _add(ws, "p1", "image")
+        assert has_images(ws) is True  # a new item: asked again
+        assert len(seen) == 2
+    finally:
+        sa.event.remove(ws.store.engine, "before_cursor_execute", count)
