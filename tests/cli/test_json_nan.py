@@ -6,6 +6,7 @@ write strict JSON; these are the files and the ``--json`` documents glamlab writ
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,6 +15,8 @@ from click.testing import CliRunner
 
 from glamlab.cli import cli
 from tests import bookings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _refuse(token: str) -> Any:
@@ -55,16 +58,16 @@ def test_a_backtest_over_a_month_with_one_outcome_prints_json(make_ws, tmp_path)
 
 
 @pytest.fixture
-def tate(make_ws, tmp_path, shared_data):
-    """Tate records from the shared dev set, as a Parquet file whose float column
-    ``acquisition_year`` has empty cells and whose ``height_cm`` is empty throughout
-    (pandas reads both as NaN), brought in, predicted and acted on."""
+def tate(make_ws, tmp_path):
+    """Tate records (the bundled demo sample, real catalogue rows), as a Parquet file
+    whose float column ``acquisition_year`` has empty cells and whose ``height_cm`` is
+    empty throughout (pandas reads both as NaN), brought in, predicted and acted on."""
     from glamlab.actions import act
 
     from ..actions.helpers import add_model, add_predictions
 
-    dev = shared_data / "subject_indexing" / "dev" / "labels.csv"
-    frame = pd.read_csv(dev, dtype=str).head(12).rename(columns={"path_or_text": "text"})
+    records = ROOT / "src" / "glamlab" / "demo_data" / "subjects" / "records.csv"
+    frame = pd.read_csv(records, dtype=str).head(12).rename(columns={"title": "text"})
     frame["acquisition_year"] = pd.to_numeric(frame["acquisition_year"], errors="coerce")
     frame.loc[[1, 3], "acquisition_year"] = float("nan")
     frame["height_cm"] = float("nan")
