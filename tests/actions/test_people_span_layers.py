@@ -155,8 +155,10 @@ def test_the_inception_folder_refuses_another_layer_from_python_too(tmp_path: Pa
 
     buf = io.StringIO()
     write_entities_csv(rows, buf, layers=None)
-    assert sorted(line.split(",")[11] for line in buf.getvalue().splitlines()[1:]) == [
-        "entity", "nested"]
+    import csv
+
+    table = list(csv.DictReader(io.StringIO(buf.getvalue().lstrip("\ufeff"))))
+    assert sorted(r["layer"] for r in table) == ["entity", "nested"]
 
 
 def test_the_export_refusals_of_inception_name_xlsx_and_parquet(

@@ -100,3 +100,15 @@ def test_a_type_changed_by_number_key_keeps_the_linkers_link_as_the_linkers(
     ident = [b for b in mine_a[0]["body"] if b.get("purpose") == "identifying"]
     assert len(ident) == 1 and ident[0].get("generator", {}).get("name") == "glamlab link", ident
     assert mine_a[0].get("creator", {}).get("nickname") == "rey"  # the span is the reviewer's
+
+    # the CSV for OpenRefine says it too, beside the reviewer who corrected the span
+    import csv
+
+    sheet = tmp_path / "e.csv"
+    export_entities(ws, "csv", sheet, model="gazetteer@1")
+    with sheet.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["item_id"] == row["item_id"]
+                and (int(r["start"]), int(r["end"])) == (v["start"], v["end"])]
+    assert len(rows) == 1, rows
+    assert (rows[0]["type"], rows[0]["authority_id"], rows[0]["link_by"]) == (new, kept, "linker")
+    assert rows[0]["confirmed_by"] == "rey"

@@ -12,7 +12,9 @@ and who confirmed it.
 - ``csv``: one row per mention (:data:`ENTITY_COLUMNS`, ending with the item's ``title``
   where it has one and the mention's ``context``, the words either side of it; ``action`` says whether the span
   is written as metadata, a person's or held by its text's complete gold spans (then
-  ``confirmed_by`` names who gave them), ``accept``, or waits for review, ``review``; a
+  ``confirmed_by`` names who gave them), ``accept``, or waits for review, ``review``;
+  ``link_by`` is ``linker`` where a person's span keeps the linker's link (the reviewer
+  corrected its type or boundaries and left the link as it was: not a record they chose); a
   span complete gold does not hold is not an entity, and left out as a rejected one is,
   whether the policy sent it to review or accepted it: on such a text the spans are the
   gold spans, those the model missed too, confirmed by who gave them, with the gold
@@ -97,7 +99,8 @@ def exports_spans(ws: Workspace, fmt: str) -> bool:
     """Whether ``glamlab export --format fmt`` of this project writes its spans
     (:func:`export_entities`) rather than one row per prediction."""
     return ws.card.kind == "entities" and fmt in ENTITY_EXPORT_FORMATS
-ENTITY_COLUMNS = ["item_id", "type", "text", "start", "end", "authority_id", "action", "score",
+ENTITY_COLUMNS = ["item_id", "type", "text", "start", "end", "authority_id", "link_by",
+                  "action", "score",
                   "model", "model_version", "confirmed_by", "layer", "created", "title",
                   "context"]
 #: characters of the item's text either side of a mention in the ``context`` column
@@ -333,7 +336,7 @@ def _entity_cells(rows: Iterable[Row], layers: Sequence[str] | None,
         details = [item.meta.get(f) for _, f in extra]
         for s in _layer(spans, layers):
             yield [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
-                   s.authority_id, _action(s), s.score,
+                   s.authority_id, _link_by(s).get("link_by"), _action(s), s.score,
                    prov.model, prov.model_version, prov.confirmed_by, s.layer,
                    prov.created_iso, title, mention_context(text, s.start, s.end),
                    *details]
