@@ -174,24 +174,31 @@
   // a keyboard user goes on where they were. The status line of the new page (a live
   // region, inserted with its words) is said again, as screen readers announce a
   // change to a live region, not one that arrives already written.
-  var lastFocus = null;
+  // Only the request that noted the focus gives it back: a part of the page loading itself
+  // meanwhile (the labellers' agreement line, slow to work out) settles on its own and
+  // must not forget it.
+  var lastFocus = null, lastFrom = null;
   document.addEventListener("htmx:beforeRequest", function (e) {
     var from = e.detail && e.detail.elt, el = document.activeElement;
     if (!from || !/^(FORM|A)$/.test(from.tagName)) return;  // not a part loading itself
     lastFocus = null;
+    lastFrom = from;
     if (!el || !el.closest || !el.closest("main")) return;
     if (el.dataset && el.dataset.key) lastFocus = '[data-key="' + el.dataset.key + '"]';
     else if (el.id) lastFocus = "#" + CSS.escape(el.id);
   });
   document.addEventListener("htmx:afterSettle", function (e) {
-    var el = document.activeElement;
-    var lost = !el || el === document.body || el === document.documentElement;
-    if (lost && lastFocus) {
-      var again = document.querySelector("main " + lastFocus);
-      if (again && !again.disabled) again.focus({preventScroll: false});
-    }
-    lastFocus = null;
     var cfg = e.detail && e.detail.requestConfig;
+    if (cfg && cfg.elt && cfg.elt === lastFrom) {
+      var el = document.activeElement;
+      var lost = !el || el === document.body || el === document.documentElement;
+      if (lost && lastFocus) {
+        var again = document.querySelector("main " + lastFocus);
+        if (again && !again.disabled) again.focus({preventScroll: false});
+      }
+      lastFocus = null;
+      lastFrom = null;
+    }
     if (!cfg || String(cfg.verb).toLowerCase() !== "post") return;
     var main = document.getElementById("main");
     if (!main) return;
