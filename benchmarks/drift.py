@@ -77,6 +77,7 @@ from glamlab.predictors.tabular import (  # noqa: E402
     TabularGBM,
     TrainingShare,
 )
+from glamlab.store.jsontext import encoder  # noqa: E402
 from glamlab.tasks.leakage import check_leakage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,6 +88,12 @@ SIZES = (200, 500, 1000, 2000)
 SHIFTS = ("lead_time", "distribution_channel", "adr")
 PEERS = {"evidently": ["evidently==0.7.23", "pandas<3", "pyarrow"],
          "nannyml": ["nannyml==0.13.1", "statsmodels", "pandas<3", "pyarrow"]}
+
+
+#: the figures as strict JSON, as ``--json`` and the exports write them: a figure that is
+#: not a number (the AUC of a month with one outcome, the mean of no windows) is null;
+#: ``json.dumps`` wrote ``NaN``, which jq and every other JSON reader refuse
+json_text = encoder(indent=2, default=str)
 
 
 def log(msg: str) -> None:
@@ -219,12 +226,11 @@ def main() -> None:
 
     card = schema.to_card()
     if args.only_backtest:
-        print(json.dumps({"benchmark": "drift", "seed": args.seed, "started": started,
-                          "load_average_at_start": round(load0, 2),
-                          "backtest": run_backtest(frame, schema, card, args),
-                          "seconds_total": round(time.perf_counter() - t_all, 1),
-                          "load_average_at_end": round(os.getloadavg()[0], 2)},
-                         indent=2, default=str))
+        print(json_text({"benchmark": "drift", "seed": args.seed, "started": started,
+                         "load_average_at_start": round(load0, 2),
+                         "backtest": run_backtest(frame, schema, card, args),
+                         "seconds_total": round(time.perf_counter() - t_all, 1),
+                         "load_average_at_end": round(os.getloadavg()[0], 2)}))
         return
     leak = check_leakage(train, schema, seed=args.seed)
 
@@ -335,7 +341,7 @@ def main() -> None:
         out["backtest"] = run_backtest(frame, schema, card, args)
     out["seconds_total"] = round(time.perf_counter() - t_all, 1)
     out["load_average_at_end"] = round(os.getloadavg()[0], 2)
-    print(json.dumps(out, indent=2, default=str))
+    print(json_text(out))
 
 
 def write_peer_data(folder: Path, schema, train: pd.DataFrame, ref_scores: np.ndarray,

@@ -45,3 +45,27 @@ def test_annif_best_is_not_chosen_on_the_test_records() -> None:
     src = ast.unparse(tree)
     assert "b = max(scored, key=on_fold)" in src
     assert "optimize_f1_doc_avg_on_training_fold" in src
+
+
+def _refuse(token: str) -> None:
+    raise ValueError(f"{token} is not JSON")
+
+
+def test_the_drift_benchmark_prints_strict_json() -> None:
+    """``benchmarks/drift.py`` printed its figures with ``json.dumps``: a figure that is
+    not a number (an AUC over rows of one outcome, the mean of no windows) came out as
+    ``NaN``, and jq refused the whole file. It writes them as null, as ``--json`` does."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.spec_from_file_location("_bench_drift", BENCH / "drift.py")
+    assert spec and spec.loader
+    drift = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(drift)
+    figures = {"backtest": {"auc": {"value": float("nan"), "low": float("-inf")},
+                            "f1": 0.5, "started": Path("x")}}
+    text = drift.json_text(figures)
+    assert json.loads(text, parse_constant=_refuse) == {
+        "backtest": {"auc": {"value": None, "low": None}, "f1": 0.5, "started": "x"}}
+    src = ast.unparse(ast.parse((BENCH / "drift.py").read_text(encoding="utf-8")))
+    assert "print(json.dumps(" not in src  # every document it prints goes through json_text

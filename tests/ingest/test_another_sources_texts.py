@@ -1,8 +1,11 @@
 """The same texts brought in twice, once as a table and once as a folder of files: each
-file's id belongs to the table's item, and the ingest refuses it. It said "with other
-content" though the texts were the same (the table's columns and the file's name are
-part of what an item holds), and its progress line counted the refused texts as items
-("ingest: 2 items")."""
+file's id belongs to the table's item. It said "with other content" though the texts
+were the same (the table's columns and the file's name are part of what an item holds),
+and its progress line counted the refused texts as items ("ingest: 2 items"). Then it
+said "with the same text", as a problem whose fix was "nothing to do", and
+``glamlab ingest`` exited 2 ("nothing was brought in"); now a text here already from
+another source is like one ingested again from the same source: unchanged, said in a
+note, exit 0. A text of another source with other words is still refused."""
 
 from __future__ import annotations
 
@@ -23,14 +26,17 @@ def test_the_same_text_from_another_source_is_said_to_be_the_same(make_ws, tmp_p
     table, folder = _texts(tmp_path)
     assert ws.ingest([table], id_column="id", text_column="text").added == 2
     report = ws.ingest([folder])
-    assert report.added == 0 and report.failed == 2
+    assert (report.added, report.updated, report.unchanged, report.failed) == (0, 0, 1, 1)
+    assert report.same_text == 1 and report.to_dict()["unchanged_from_another_source"] == 1
     said = {p["item"]: p for p in report.problems}
-    same = said["d1"]["reason"]
-    assert "with the same text: only the source and its metadata (date, file, lines) " \
-           "differ" in same, same
-    assert "other content" not in same
-    assert said["d1"]["hint"].startswith("nothing to do if it is the same document")
+    assert set(said) == {"d2"}  # d1 is no problem: its text is here already
     assert "with other content" in said["d2"]["reason"]  # another text: as before
+    assert ("note: 1 of the unchanged is an item here already with the same text from "
+            f"another source (e.g. 'd1', from {table}): not stored again, the item from "
+            "there kept. Nothing to do if it is the same document; to store this "
+            "source's metadata (date, file, lines) as a new version instead, ingest it "
+            "again with --allow-source-change.") in report.summary()
+    assert ws.item("d1").source == str(table) and ws.item("d1").version == 1
 
 
 def test_the_progress_line_does_not_count_refused_items(make_ws, tmp_path, capsys):
@@ -40,4 +46,5 @@ def test_the_progress_line_does_not_count_refused_items(make_ws, tmp_path, capsy
     capsys.readouterr()
     ws.ingest([folder], progress=True)
     lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("ingest: ")]
-    assert lines and lines[-1].startswith("ingest: 0 items, 2 problems"), lines
+    # d1 is here already (counted as an item, unchanged); d2 is refused
+    assert lines and lines[-1].startswith("ingest: 1 item, 1 problem"), lines

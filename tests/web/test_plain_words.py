@@ -397,6 +397,8 @@ def test_a_fix_that_asks_for_a_run_points_to_the_run_page() -> None:
 
     for hint in ("run it first: glamlab run; or choose prior@1's predictions yourself: "
                  "--model prior@1",
+                 "run it over the collection first: glamlab run; or, to use prior@1's "
+                 "predictions meanwhile, give --model prior@1",
                  "run one over the collection first: glamlab run --model NAME"):
         assert web_hint(hint) == "run the model in use on the Run page", hint
     assert web_hint("pass --model NAME, or compare models with glamlab evaluate") == (

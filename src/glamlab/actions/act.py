@@ -176,6 +176,11 @@ def _latest_acted_model(ws: Workspace) -> ModelVersion | None:
     return mv if mv is not None and _has_predictions(ws, mv.id) else None
 
 
+#: what needs the predictions of the model in use, said when it has none yet (act's)
+POLICY_USES = ("the policy is applied with the predictions of the model in use, not another "
+               "model's")
+
+
 def _has_predictions(ws: Workspace, model_id: int) -> bool:
     t = ws.store.t.predictions
     with ws.store.read() as conn:
@@ -186,7 +191,8 @@ def _has_predictions(ws: Workspace, model_id: int) -> bool:
 def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None = None, *,
                  web: bool = False, cli: bool = True,
                  acting: bool = False,
-                 exporting: bool = False) -> tuple[ModelVersion, str | None]:
+                 exporting: bool = False,
+                 uses: str = POLICY_USES) -> tuple[ModelVersion, str | None]:
     """:func:`resolve_model`, with a note to show the person when the model is the latest
     run's because no model is in use yet (None otherwise): in the web app's words
     (``web``), the command line's (``cli``), else as Python calls. ``acting``: for act
@@ -198,7 +204,9 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
     the policy was last applied to (else the latest run's model:
     :func:`_latest_acted_model`), with the reviewers' decisions made on them, and says
     so in the note (the decisions cannot be exported otherwise before someone runs the
-    new model)."""
+    new model). ``uses``: what needs the model in use's predictions, said when it has
+    none yet (a trend counts them, link links their spans; by default the policy is
+    applied with them)."""
     from ..registry.models import get_model
 
     spec = spec or (policy.model if policy else None)
@@ -225,17 +233,19 @@ def choose_model(ws: Workspace, spec: str | None = None, policy: Policy | None =
             return (acted or latest), unrun_champion_note(champ, acted or latest,
                                                           acted=acted is not None,
                                                           web=web, cli=cli)
+        # promoted (by a retrain, or glamlab models promote) but not run over the
+        # collection yet: what to do is run it, said first and plainly
         raise PolicyError(
-            f"the model in use, {champ.spec}, has no predictions yet (the latest ones are "
-            f"{latest.spec}'s): the policy is applied with the predictions "
-            "of the model in use, not another model's",
+            f"the model in use, {champ.spec}, has no predictions yet: it has not been run "
+            f"over the collection (the latest predictions are {latest.spec}'s), and "
+            f"{uses}",
             hint=("an admin runs the model in use over the collection first, on the Run "
                   "page") if web else
-            (f"run it first: glamlab run; or make {latest.spec} the model in use: glamlab "
-             f"models promote {latest.spec} (glamlab act --model {latest.spec} --dry-run "
-             "shows what it would do)" if acting else
-             f"run it first: glamlab run; or choose {latest.spec}'s predictions yourself: "
-             f"--model {latest.spec}"))
+            (f"run it over the collection first: glamlab run; or make {latest.spec} the "
+             f"model in use: glamlab models promote {latest.spec} (glamlab act "
+             f"--model {latest.spec} --dry-run shows what it would do)" if acting else
+             f"run it over the collection first: glamlab run; or, to use {latest.spec}'s "
+             f"predictions meanwhile, give --model {latest.spec}"))
     note = (f"No model is in use yet, so these are the predictions of the latest run's "
             f"model, {latest.spec}. "
             + ("Compare the models on the Evaluate page to choose one." if web else

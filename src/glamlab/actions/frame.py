@@ -81,7 +81,9 @@ def iter_predictions_frames(ws: Workspace, model: str | None = None, *,
                            hint=f"choose from {', '.join(PREDICTION_COLUMNS)}")
     if min_score is not None and not 0.0 <= min_score <= 1.0:
         raise GlamlabError(f"min_score must be between 0 and 1, not {min_score:g}")
-    mv, _note = choose_model(ws, model, load_policy(ws.card))
+    mv, _note = choose_model(ws, model, load_policy(ws.card),
+                             uses="the frame holds the predictions of the model in use, "
+                                  "not another model's")
     from .export import check_label, meta_columns
 
     check_label(ws, mv, label)

@@ -220,7 +220,9 @@ def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = 
     if task_kind(ws.card).name != "entities":
         raise PolicyError("glamlab link links entity spans; this is not an entities project",
                           hint="use it in a project made with --task entities")
-    mv, fallback = choose_model(ws, model, load_policy(ws.card))
+    mv, fallback = choose_model(ws, model, load_policy(ws.card),
+                                uses="link links the entities the model in use predicted, "
+                                     "not another model's")
     linker, n_records, n_train = fitted_linker(ws)
     report = LinkReport(model=mv.spec, records=n_records, trained_on=n_train)
     if fallback:

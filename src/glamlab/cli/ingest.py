@@ -111,12 +111,12 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], id_column: str | None,
 
 def say(text: str, report: IngestReport) -> None:
     """An ingest's summary ``text`` (its report's summary first): the counts and warnings
-    on stdout, as before; the problems (the lines under the counts) are errors: stderr,
-    except the one problem of an ingest that brought nothing in (:func:`exit_for` says
-    it as the error)."""
+    on stdout, as before, and so the notes (texts here already from another source); the
+    problems (the lines under the counts) are errors: stderr, except the one problem of
+    an ingest that brought nothing in (:func:`exit_for` says it as the error)."""
     lines = text.split("\n")
     first = report.summary().split("\n")
-    problems = [line for line in first[1:] if not line.startswith("warning: ")]
+    problems = [line for line in first[1:] if not line.startswith(("warning: ", "note: "))]
     click.echo("\n".join(line for line in lines if line not in problems))
     if problems and not (not report.seen and len(report.problems) == 1):
         click.echo("\n".join(problems), err=True)

@@ -32,6 +32,26 @@ if TYPE_CHECKING:
 
 Factory = Callable[[], "TabularPredictor"]
 BINARY_METRICS = ("f1", "auc", "brier")
+#: what the text, the HTML report and the evaluate page say in place of a figure that
+#: could not be measured: a ranking (AUC) over rows that all have the same outcome (a
+#: quiet month in which nobody cancelled) has no value; ``--json`` writes it as null
+NOT_MEASURED = "not enough outcomes: only one kind in these rows"
+
+
+def _finite(value: Any) -> bool:
+    return value is not None and bool(np.isfinite(value))
+
+
+def figure(score: Mapping[str, Any]) -> str:
+    """One score with its 95% interval as the text and the pages show it
+    (``0.812 [0.790, 0.830]``), :data:`NOT_MEASURED` where it has no value (NaN, or
+    None as the stored JSON keeps it), never ``nan``."""
+    value, low, high = score.get("value"), score.get("low"), score.get("high")
+    if not _finite(value):
+        return NOT_MEASURED
+    if not (_finite(low) and _finite(high)):  # no resample had both outcomes
+        return f"{value:.3f} (no interval: {NOT_MEASURED})"
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
 # -- splitting ---------------------------------------------------------------------------
@@ -198,9 +218,15 @@ class BacktestReport:
                  f"({len(self.folds)} fold{'s' if len(self.folds) != 1 else ''}), "
                  f"{self.metric_words} with 95% intervals (weeks resampled):"]
         for m in self.models:
-            s = self.overall[m][self.metric]
-            lines.append(f"  {m:24s} {s['value']:.3f} [{s['low']:.3f}, {s['high']:.3f}]")
+            lines.append(f"  {m:24s} {figure(self.overall[m][self.metric])}")
         return "\n".join([*lines, *(f"Note: {n}" for n in self.notes)])
+
+    def unmeasured(self) -> list[str]:
+        """The measures (besides the headline) that no model has a value of: the AUC of
+        months whose rows all have one outcome."""
+        return [k for k in dict.fromkeys(k for m in self.models for k in self.overall[m])
+                if k != self.metric
+                and not any(_finite(self.overall[m][k].get("value")) for m in self.models)]
 
 
 
@@ -333,5 +359,5 @@ def _fold_scores(test: pd.DataFrame, schema: TableSchema, p: np.ndarray,
             "rmse": round(float(np.sqrt((diff**2).mean())), 6)}
 
 
-__all__ = ["BacktestReport", "Fold", "backtest", "binary_scores", "count_scores",
-           "block_weights", "group_counts", "monthly_origins", "time_split", "weeks_of"]
+__all__ = ["NOT_MEASURED", "BacktestReport", "Fold", "backtest", "binary_scores",
+           "count_scores", "block_weights", "figure", "group_counts", "monthly_origins", "time_split", "weeks_of"]

@@ -81,6 +81,11 @@ class IngestReport:
     text_columns: list[dict[str, str]] = field(default_factory=list)
     # what was said to the person while reading (options.notify): also in the JSON
     notes: list[str] = field(default_factory=list)
+    # of ``unchanged``, the items whose id belongs to an item from another source with
+    # the same text (a table of texts, then the folder of the same texts): here already,
+    # not stored again (the other is kept); the first as the example
+    same_text: int = 0
+    same_text_example: dict[str, Any] | None = None
 
     @property
     def nothing(self) -> bool:
@@ -99,6 +104,7 @@ class IngestReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "unchanged_from_another_source": self.same_text,
             "failed": self.failed,
             "came_in_with_problem": self.came_in,
             "kept_earlier_ids": self.kept_ids,
@@ -129,6 +135,20 @@ class IngestReport:
                 "is all you need; otherwise put each image beside its OCR file under the "
                 "name it gives and ingest the folder again")
 
+    def same_text_words(self) -> str:
+        """The items here already from another source with the same text, in a line."""
+        n, first = self.same_text, self.same_text_example or {}
+        fields = first.get("fields") or []
+        shown = ", ".join(fields[:4]) + (f" and {len(fields) - 4:,} more"
+                                         if len(fields) > 4 else "")
+        return (f"{n:,} of the unchanged {'is an item' if n == 1 else 'are items'} here "
+                f"already with the same text from another source (e.g. "
+                f"{first.get('item')!r}, from {first.get('source')}): not stored again, "
+                f"the {'item' if n == 1 else 'items'} from there kept. Nothing to do if "
+                f"{'it is the same document' if n == 1 else 'they are the same documents'}"
+                + (f"; to store this source's metadata ({shown}) as a new version instead, "
+                   "ingest it again with --allow-source-change" if fields else "") + ".")
+
     def summary(self) -> str:
         text = (f"{self.added:,} new {plural(self.added, 'item')}, {self.updated:,} new "
                 f"{plural(self.updated, 'version')} of changed items, "
@@ -150,6 +170,8 @@ class IngestReport:
                     f" (fix: {p['hint']})" if p["hint"] else "")
             if self.failed > SHOWN_IN_SUMMARY:
                 text += f"\n  ... and {self.failed - SHOWN_IN_SUMMARY:,} more"
+        if self.same_text:
+            text += f"\nnote: {self.same_text_words()}"
         for w in self.all_warnings():
             text += f"\nwarning: {w}"
         return text
@@ -484,7 +506,7 @@ def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: 
     refused rows become problems: a bad row never takes its neighbours with it. Returns
     how many of ``records`` were refused (an id of another source, a row the database
     would not take)."""
-    counts = (report.added, report.updated, report.unchanged)
+    counts = (report.added, report.updated, report.unchanged, report.same_text)
     try:
         with store.write() as conn:
             moved = _write_records(store, conn, ingest_id, records, report, allow_source_change)
@@ -494,17 +516,17 @@ def _write_batch(store: Store, ingest_id: int, records: list[Record], problems: 
     except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError):
         if len(records) <= 1 and not problems:
             raise
-    report.added, report.updated, report.unchanged = counts
+    report.added, report.updated, report.unchanged, report.same_text = counts
     refused: list[Problem] = []
     with store.write() as conn:
         for rec in records:
-            before = (report.added, report.updated, report.unchanged)
+            before = (report.added, report.updated, report.unchanged, report.same_text)
             try:
                 with conn.begin_nested():
                     refused.extend(_write_records(store, conn, ingest_id, [rec], report,
                                                   allow_source_change))
             except (sa.exc.DataError, sa.exc.IntegrityError, sa.exc.ProgrammingError) as exc:
-                report.added, report.updated, report.unchanged = before
+                report.added, report.updated, report.unchanged, report.same_text = before
                 reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
                 refused.append(Problem(rec.source, repr(rec.item_id),
                                        f"item {rec.item_id!r}: the database refused it "
@@ -566,7 +588,7 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
     rows: list[tuple[Any, ...]] = []
     superseded = []
     moved: list[Problem] = []
-    clashes: dict[str, tuple[Record, int]] = {}  # item id -> its record, its problem
+    clashes: dict[str, Record] = {}  # item id -> its record, of another source's item
     for r in records:
         old = current.get(r.item_id)
         if old is not None and old[0] == r.content_hash:
@@ -584,7 +606,7 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
                 r.source, r.item_id,
                 f"id {r.item_id!r} already belongs to an item from {old[2]}, with other "
                 "content; this one was not stored (the other is kept)", hint))
-            clashes[r.item_id] = (r, len(moved) - 1)
+            clashes[r.item_id] = r
             continue
         version = 1
         if old is not None:
@@ -605,8 +627,15 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
         rows.append((r.item_id, version, db_true, r.modality, r.source_kind, source,
                      r.uri, r.page, r.content_hash, text, r.width, r.height,
                      dumps(meta), ingest_id, db_stamp))  # _ITEM_COLUMNS order
-    if clashes:
-        _said_what_differs(conn, t, clashes, moved)
+    if clashes:  # the same text from another source is here already: no problem
+        same = _same_texts(conn, t, clashes)
+        moved = [p for p in moved if p.item_ref not in same]
+        for item_id, (source, fields) in same.items():
+            report.unchanged += 1
+            report.same_text += 1
+            if report.same_text_example is None:
+                report.same_text_example = {"item": item_id, "source": source,
+                                            "fields": fields}
     for i in range(0, len(superseded), 900):
         conn.execute(t.items.update().where(
             t.items.c.is_current.is_(True), t.items.c.item_id.in_(superseded[i : i + 900])
@@ -616,37 +645,29 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
     return moved
 
 
-def _said_what_differs(conn: sa.Connection, t: Any, clashes: dict[str, tuple[Record, int]],
-                       moved: list[Problem]) -> None:
-    """An id of another source whose item has the same text (a table of texts, then the
-    folder of the same texts as files): its content differs only by what comes with the
-    text (the table's columns, the file's name), not by the text, and its problem says so
-    (it said "with other content", which read as another document under the same id)."""
+def _same_texts(conn: sa.Connection, t: Any, clashes: dict[str, Record]
+                ) -> dict[str, tuple[str, list[str]]]:
+    """Of ``clashes`` (ids of items from another source), those whose item has the same
+    text (a table of texts, then the folder of the same texts as files; a HIPE file's
+    texts, then the same texts as files): {item id: (the other source, the metadata
+    fields that differ)}. Their content differs only by what comes with the text (the
+    table's columns, the file's name), not by the text: the text is here already."""
+    same: dict[str, tuple[str, list[str]]] = {}
     ids = list(clashes)
     for i in range(0, len(ids), 900):
         for item_id, text, meta, source in conn.execute(
             sa.select(t.items.c.item_id, t.items.c.text, t.items.c.meta, t.items.c.source)
             .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(ids[i : i + 900]))
         ):
-            rec, at = clashes[item_id]
+            rec = clashes[item_id]
             if not text or not rec.text or (text != rec.text
                                             and text.split() != rec.text.split()):
                 continue
             meta = meta or {}
             new = rec.meta or {}
-            fields = sorted(k for k in set(meta) | set(new) if meta.get(k) != new.get(k))
-            shown = ", ".join(fields[:4]) + (f" and {len(fields) - 4:,} more"
-                                             if len(fields) > 4 else "")
-            spacing = "" if text == rec.text else ", but for its spacing,"
-            what = (f"only the source and its metadata ({shown}) differ" if fields
-                    else "only the source differs")
-            moved[at] = Problem(
-                rec.source, item_id,
-                f"id {item_id!r} already belongs to an item from {source} with the same "
-                f"text{spacing}: {what}; this one was not stored (the other is kept)",
-                "nothing to do if it is the same document: its text is here already; if "
-                "this source should replace the other one (its metadata), ingest it with "
-                "--allow-source-change to store it as a new version")
+            same[item_id] = (source, sorted(k for k in set(meta) | set(new)
+                                            if meta.get(k) != new.get(k)))
+    return same
 
 
 def _keep_earlier_ids(conn: sa.Connection, t: Any, records: list[Record],

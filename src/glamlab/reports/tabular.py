@@ -157,10 +157,12 @@ def backtest_sections(report: BacktestReport) -> list[Section]:
     evaluate do), the error by month."""
     from html import escape
 
+    from ..evaluation.backtest import figure
     from .plots import backtest_chart
 
-    rows = [{"model": m, **{k: f"{v['value']:.3f} [{v['low']:.3f}, {v['high']:.3f}]"
-                            for k, v in report.overall[m].items()}} for m in report.models]
+    # a figure that could not be measured (the AUC of months with one outcome) in words
+    rows = [{"model": m, **{k: figure(v) for k, v in report.overall[m].items()}}
+            for m in report.models]
     names = list(report.overall[report.models[0]].keys())
     # each measure in words, its stored name in the header's tooltip and what it means
     # in the note (a curator reading the page, or its table pasted into Excel)
@@ -196,13 +198,19 @@ def _explained(lines: list[str]) -> str:
 def backtest_text_note(report: BacktestReport) -> str:
     """What ``glamlab backtest``'s text output means, in words, said once after it (as the
     HTML report says it beside its table): the measure, the interval, the baselines."""
+    from ..evaluation.backtest import NOT_MEASURED
     from ..predictors.tabular import BASELINES
 
     baselines = [m for m in report.models if m in BASELINES]
-    return _explained([
+    # a measure the text does not show and no model has a value of, in words (the
+    # HTML report says it in its table's cells)
+    unmeasured = [f"{measure_words(k, report.positive)}: {NOT_MEASURED}"
+                  + (" (a ranking needs rows of both outcomes)" if k == "auc" else "") + "."
+                  for k in report.unmeasured()]
+    return "\n".join(unmeasured + [_explained([
         measure_sentence(report.metric, report.positive),
         INTERVAL_WORDS + " (whole weeks of rows resampled).",
-        f"{', '.join(baselines)}: the baselines, {BASELINE_WORDS}." if baselines else ""])
+        f"{', '.join(baselines)}: the baselines, {BASELINE_WORDS}." if baselines else ""])])
 
 
 def monitor_text_note(report: TabularMonitorReport) -> str:

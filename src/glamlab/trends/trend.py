@@ -311,7 +311,9 @@ def choose_model(ws: Workspace, model: str | None, *, web: bool = False
     if not model and not models_with_predictions(ws):
         raise TrendsError("no model has predictions in this workspace yet",
                           hint="run one over the collection first: glamlab run --model NAME")
-    return act_model(ws, model, load_policy(ws.card, web=web), web=web)
+    return act_model(ws, model, load_policy(ws.card, web=web), web=web,
+                     uses="a trend counts the predictions of the model in use, not another "
+                          "model's")
 
 
 def trends(ws: Workspace, *, by: str, model: str | None = None,

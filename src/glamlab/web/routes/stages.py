@@ -183,6 +183,7 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
     """The evaluate page; after a refused backtest form, with its ``problem`` beside the
     form and the form as it was sent (``asked``), status 400."""
     from ... import review
+    from ...evaluation.backtest import NOT_MEASURED
     from ...predictors.services import describe
     from ...tasks.splits import ungrouped_split
 
@@ -196,6 +197,9 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         # each backtest measure in words: "F1 for 'is_canceled = 1'" (the F1 of that
         # outcome alone, not the leaderboard's F1 averaged over the outcomes)
         "backtest_words": _backtest_words(ws) if tabular else {},
+        # in place of a figure a backtest could not measure (the AUC of months whose rows
+        # all have one outcome), stored as null
+        "backtest_not_measured": NOT_MEASURED,
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "relabelled": _relabelled(ws),
