@@ -197,8 +197,14 @@ def test_a_missing_column_refuses_the_file(make_ws, tmp_path, capsys, drop, bad)
     assert _decisions(ws) == []
 
 
-def test_jsonl_for_scripts_and_formula_safe_csv(make_ws, tmp_path, capsys):
+def test_jsonl_for_scripts_and_formula_safe_csv(make_ws, tmp_path, capsys, monkeypatch):
+    from glamlab.review import sheet
+
     ws = _queued(make_ws, tmp_path)
+    monkeypatch.setattr(sheet, "_BATCH", 3)  # read in parts: order and rows kept
+    code, o, _e = run_cli(capsys, ws, "review", "list", "--sort", "oldest")
+    assert [r["queue_id"] for r in csv.DictReader(o.splitlines())] == [str(i) for i in
+                                                                       range(1, 9)]
     q = ws.store.t.review_queue
     with ws.store.write() as conn:  # a reason a spreadsheet would run as a formula
         conn.execute(q.update().where(q.c.id == 1).values(reason="=HYPERLINK(\"x\")"))

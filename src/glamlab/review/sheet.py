@@ -65,16 +65,20 @@ def open_rows(ws: Workspace, *, limit: int | None = None,
     q = sa.select(t).where(*_filters(t, None, None, None, None)).order_by(*_order(t, sort))
     if limit:
         q = q.limit(limit)
-    with ws.store.read() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(q)]
-    for start in range(0, len(rows), _BATCH):
-        for r in _with_items(ws, rows[start:start + _BATCH]):
-            yield {"queue_id": int(r["id"]), "version": int(r["version"]),
-                   "item_id": r["item_id"], "title": r["title"], "kind": r["kind"],
-                   "predicted": r["label"],
-                   "score": None if r["score"] is None else round(float(r["score"]), 6),
-                   "reason": r["reason"], "gold": "|".join(r["gold"]) or None,
-                   "decision": None, "correct_to": None}
+    with ws.store.read() as conn:  # streamed: a queue of a million rows is never held
+        result = conn.execution_options(yield_per=_BATCH).execute(q)
+        for part in result.partitions():
+            yield from _columns_of(ws, [dict(r._mapping) for r in part])
+
+
+def _columns_of(ws: Workspace, rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for r in _with_items(ws, rows):
+        yield {"queue_id": int(r["id"]), "version": int(r["version"]),
+               "item_id": r["item_id"], "title": r["title"], "kind": r["kind"],
+               "predicted": r["label"],
+               "score": None if r["score"] is None else round(float(r["score"]), 6),
+               "reason": r["reason"], "gold": "|".join(r["gold"]) or None,
+               "decision": None, "correct_to": None}
 
 
 def write_rows(rows: Iterator[dict[str, Any]], out: Any, fmt: str, *, bom: bool) -> int:
