@@ -257,3 +257,36 @@ def test_an_entities_project_is_sent_to_the_web_queue(make_ws, tmp_path, capsys)
         assert err.startswith("error: the review queue of an entities project is not taken "
                               "out as a file")
         assert "fix: review the spans on the web queue" in err
+
+
+def test_an_excel_workbook_round_trip_and_ids_excel_would_change(make_ws, tmp_path, capsys):
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = make_ws("cards", modality="text", labels=["fr", "de"])
+    path = tmp_path / "cards.csv"
+    path.write_text("id,text\n0042,Lettre\n0043,Brief\n0044,Carte\n", encoding="utf-8")
+    ws.ingest([str(path)])
+    seed_queue(ws)
+    # a CSV: Excel would open 0042 as 42; the warning says so and how to keep it
+    code, _o, err = run_cli(capsys, ws, "review", "list", "-o", str(tmp_path / "q.csv"))
+    assert code == 0
+    assert "warning: 3 ids look like numbers: Excel opens 0042 as 42" in err
+    assert "list the queue as an Excel workbook (-o FILE.xlsx)" in err
+    out = tmp_path / "q.xlsx"
+    code, _o, err = run_cli(capsys, ws, "review", "list", "-o", str(out))
+    assert code == 0 and "warning" not in err, err
+    book = openpyxl.load_workbook(out)
+    sheet = book.worksheets[0]
+    head = [c.value for c in sheet[1]]
+    assert sheet.cell(2, head.index("item_id") + 1).value in ("0042", "0043", "0044")
+    sheet.cell(2, head.index("decision") + 1).value = "accept"
+    sheet.cell(3, head.index("decision") + 1).value = "correct"
+    sheet.cell(3, head.index("correct_to") + 1).value = "nl"  # not a label
+    book.save(out)
+    code, o, err = run_cli(capsys, ws, "review", "import", str(out), "--by", "maria")
+    assert code == 1, (o, err)
+    assert err.startswith("q.xlsx row 3 (item 00")
+    assert "'nl' is not a label of this project" in err
+    assert o.startswith("1 decision recorded as maria, 1 refused")
+    assert [(m.user, m.action) for m in _decisions(ws)] == [("maria", "accept")]
+    code, _o, err = run_cli(capsys, ws, "review", "list", "--format", "xlsx")
+    assert code == 2 and "add -o FILE.xlsx" in err

@@ -18,7 +18,8 @@ def review() -> None:
     \b
     Examples:
       glamlab review list -o queue.csv
-      glamlab review list --limit 200 --format jsonl -o queue.jsonl
+      glamlab review list --limit 200 --sort uncertainty -o queue.xlsx
+      glamlab review list --format jsonl -o queue.jsonl
       glamlab review import queue.csv --by maria
 
     The file has one row per open queue row: queue_id, version, item_id, title, kind,
@@ -37,9 +38,9 @@ def review() -> None:
 @click.option("--sort", type=click.Choice(["score", "uncertainty", "label", "oldest"]),
               default="score", show_default=True,
               help="Order: most sure first, least sure first, by label, oldest first.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default=None,
-              help="csv (Excel, OpenRefine) or jsonl (scripts); default: from -o's name, "
-                   "else csv.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "jsonl"]), default=None,
+              help="csv (Excel, OpenRefine), xlsx (an Excel workbook, every cell text; "
+                   "needs -o) or jsonl (scripts); default: from -o's name, else csv.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file (default: stdout).")
 @click.pass_context
@@ -53,16 +54,24 @@ def list_(ctx: click.Context, limit: int, sort: str, fmt: str | None,
     if limit < 0:
         raise click.BadParameter("use a number of rows, or 0 for all of them",
                                  param_hint="--limit")
+    suffix = Path(output).suffix.lower() if output else ""
     if fmt is None:
-        fmt = "jsonl" if output and Path(output).suffix.lower() in (".jsonl", ".ndjson") \
-            else "csv"
+        fmt = {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(suffix, "csv")
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("an Excel workbook is written to a file: add -o FILE.xlsx")
     ws = open_ws(ctx)
     rows = open_rows(ws, limit=limit or None, sort=sort)
     if output is None:
-        n = write_rows(rows, sys.stdout, fmt, bom=False)
+        n, warning = write_rows(rows, sys.stdout, fmt, bom=False)
+    elif fmt == "xlsx":
+        with open(output, "wb") as bfh:
+            n, warning = write_rows(rows, bfh, fmt, bom=False)
     else:
         with open(output, "w", newline="", encoding="utf-8") as fh:
-            n = write_rows(rows, fh, fmt, bom=True)
+            n, warning = write_rows(rows, fh, fmt, bom=True)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    if output is not None:
         click.echo(f"{n} open queue row{'s' if n != 1 else ''} written to {output}; fill in "
                    f"decision (accept, reject, correct) and correct_to, then: glamlab review "
                    f"import {output} --by NAME", err=True)

@@ -39,7 +39,7 @@ COLUMNS = ("queue_id", "version", "item_id", "title", "kind", "predicted", "scor
 ID_COLUMNS = ("queue_id", "version", "item_id")
 #: the columns ``glamlab review import`` needs (``correct_to``: where a row says correct)
 REQUIRED = ("queue_id", "version", "item_id", "decision")
-FORMATS = ("csv", "jsonl")
+FORMATS = ("csv", "xlsx", "jsonl")
 _BATCH = 500
 
 
@@ -81,21 +81,29 @@ def _columns_of(ws: Workspace, rows: list[dict[str, Any]]) -> Iterator[dict[str,
                "decision": None, "correct_to": None}
 
 
-def write_rows(rows: Iterator[dict[str, Any]], out: Any, fmt: str, *, bom: bool) -> int:
-    """Write ``rows`` to the text handle ``out`` (opened with ``newline=""``) as CSV
-    (formula-safe, the id columns never altered: :func:`glamlab.sheets.write_sheet`) or
-    JSON Lines. Returns how many rows."""
+def write_rows(rows: Iterator[dict[str, Any]], out: Any, fmt: str, *,
+               bom: bool) -> tuple[int, str | None]:
+    """Write ``rows`` to ``out`` as CSV (a text handle opened with ``newline=""``:
+    formula-safe, the id columns never altered: :func:`glamlab.sheets.write_sheet`), an
+    Excel workbook (a binary handle: every cell text) or JSON Lines. Returns how many
+    rows, and the warning to give where a spreadsheet opening the CSV may change ids
+    (``0042`` read as 42; :func:`glamlab.sheets.risky_ids_warning`), else None."""
     if fmt == "jsonl":
         n = 0
         for r in rows:
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
             n += 1
-        return n
-    from ..sheets import write_sheet
+        return n, None
+    from ..sheets import risky_ids_warning, write_sheet
 
-    report = write_sheet(out, COLUMNS, ([r[c] for c in COLUMNS] for r in rows), fmt="csv",
-                         id_columns=ID_COLUMNS, bom=bom)
-    return report.rows
+    report = write_sheet(out, COLUMNS, ([r[c] for c in COLUMNS] for r in rows), fmt=fmt,
+                         id_columns=ID_COLUMNS, bom=bom, title="review queue")
+    warning = None
+    if fmt == "csv" and (report.risky_ids or report.number_like_ids):
+        warning = risky_ids_warning(report.risky_ids, "list the queue as an Excel workbook "
+                                    "(-o FILE.xlsx), where every cell is text",
+                                    number_like=report.number_like_ids)
+    return report.rows, warning
 
 
 @dataclass
