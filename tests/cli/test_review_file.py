@@ -290,3 +290,24 @@ def test_an_excel_workbook_round_trip_and_ids_excel_would_change(make_ws, tmp_pa
     assert [(m.user, m.action) for m in _decisions(ws)] == [("maria", "accept")]
     code, _o, err = run_cli(capsys, ws, "review", "list", "--format", "xlsx")
     assert code == 2 and "add -o FILE.xlsx" in err
+
+
+def test_a_label_copied_from_a_formula_safe_cell_is_read_without_its_quote(make_ws, tmp_path,
+                                                                            capsys):
+    ws = make_ws("cards", modality="text", labels=["fr", "-none"])
+    path = tmp_path / "cards.csv"
+    path.write_text("id,text\nc1,Lettre\nc2,Brief\n", encoding="utf-8")
+    ws.ingest([str(path)])
+    seed_queue(ws)
+    q = ws.store.t.review_queue
+    with ws.store.write() as conn:
+        conn.execute(q.update().values(label="fr"))
+    out = tmp_path / "q.csv"
+    assert run_cli(capsys, ws, "review", "list", "-o", str(out))[0] == 0
+    rows = _sheet(out)
+    for r in rows:  # the person copies "'-none" from a cell where the CSV wrote it so
+        r["decision"], r["correct_to"] = "correct", "'-none"
+    _write(out, rows)
+    code, o, err = run_cli(capsys, ws, "review", "import", str(out), "--by", "maria")
+    assert code == 0, err
+    assert [(m.action, m.label) for m in _decisions(ws)] == [("correct", "-none")] * 2

@@ -217,7 +217,11 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
     labels = list(ws.card.labels)
     where = "line" if p.suffix.lower() not in (".xlsx", ".xlsm") else "row"
     for line, r in rows:
-        cell = {c: _unquote(r.get(name)) for c, name in col.items()}
+        # the ids as written (never altered by the listing); what a person typed or
+        # copied without the ' a formula-safe cell has
+        cell = {c: (_unquote(r.get(name)) if c in ("decision", "correct_to") else
+                    ("" if r.get(name) is None else str(r.get(name)).strip()))
+                for c, name in col.items()}
         item = cell["item_id"]
         at = f"{p.name} {where} {line}" + (f" (item {item})" if item else "")
         word, to = cell["decision"].lower(), cell.get("correct_to", "")
