@@ -79,7 +79,8 @@ def list_(ctx: click.Context, limit: int, sort: str, fmt: str | None,
 
 @review.command("import")
 @click.argument("file", type=click.Path())
-@click.option("--by", "by", required=True, help="Who decided (recorded as the reviewer).")
+@click.option("--by", "by", required=True, metavar="NAME",
+              help="Who decided: recorded as the reviewer, as a web reviewer's name is.")
 @json_option
 @click.pass_context
 def import_(ctx: click.Context, file: str, by: str, as_json: bool) -> None:
