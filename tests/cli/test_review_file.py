@@ -311,3 +311,23 @@ def test_a_label_copied_from_a_formula_safe_cell_is_read_without_its_quote(make_
     code, o, err = run_cli(capsys, ws, "review", "import", str(out), "--by", "maria")
     assert code == 0, err
     assert [(m.action, m.label) for m in _decisions(ws)] == [("correct", "-none")] * 2
+
+
+def test_rows_that_cannot_be_read_are_named_in_the_files_order(make_ws, tmp_path, capsys):
+    ws = _queued(make_ws, tmp_path)
+    out = tmp_path / "queue.csv"
+    assert run_cli(capsys, ws, "review", "list", "-o", str(out))[0] == 0
+    rows = _sheet(out)
+    rows[0]["decision"], rows[0]["version"] = "accept", "one"  # not a number
+    rows[2]["decision"] = "accept"
+    _write(out, rows[:3])
+    text = out.read_text(encoding="utf-8").splitlines()
+    text[2] = text[2] + ",accept,a cell too many"  # more cells than the header
+    out.write_text("\n".join(text) + "\n", encoding="utf-8")
+    code, o, err = run_cli(capsys, ws, "review", "import", str(out), "--by", "maria")
+    assert code == 1, (o, err)
+    problems = [ln for ln in err.splitlines() if not ln.startswith("  fix: ")]
+    assert problems[0].startswith(f"queue.csv line 2 (item {rows[0]['item_id']}): queue_id ")
+    assert "version 'one' should be numbers" in problems[0]
+    assert problems[1].startswith("queue.csv line 3")
+    assert o.startswith("1 decision recorded as maria, 2 refused")

@@ -243,9 +243,8 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
                    f"write one of {', '.join(ACTIONS)} (or leave it empty to keep the row "
                    "open)")
             continue
-        try:
-            queue_id, version = int(float(cell["queue_id"])), int(float(cell["version"]))
-        except ValueError:
+        queue_id, version = _whole(cell["queue_id"]), _whole(cell["version"])
+        if queue_id is None or version is None:
             refuse(f"queue_id {cell['queue_id']!r} and version {cell['version']!r} should be "
                    "numbers", "keep the queue_id and version glamlab review list wrote")
             continue
@@ -295,11 +294,21 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
         report.decisions.append({"line": line, "queue_id": queue_id, "item_id": d["item_id"],
                                  "action": d["action"], "label": d["label"],
                                  "decision_id": d["decision_id"]})
+    report.refused.sort(key=lambda x: int(x["line"]))  # in the file's order
     with ws.store.write() as conn:
         ws.store.audit(conn, by, "review.import", str(p.name), recorded=report.recorded,
                        already=report.already, refused=len(report.refused),
                        left_open=report.left_open)
     return report
+
+
+def _whole(cell: str) -> int | None:
+    """A whole number as the listing wrote it (a spreadsheet may save 12 as 12.0)."""
+    try:
+        n = float(cell)
+    except ValueError:
+        return None
+    return int(n) if n.is_integer() else None
 
 
 def _queue_row(ws: Workspace, queue_id: int) -> dict[str, Any] | None:
