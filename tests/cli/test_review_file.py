@@ -236,10 +236,13 @@ def test_multi_label_suggestions_are_decided_too(make_ws, tmp_path, capsys):
     other = next(lab for lab in ws.card.labels if lab != rows[1]["predicted"])
     rows[0]["decision"] = "accept"
     rows[1]["decision"], rows[1]["correct_to"] = "correct", other
+    rows[2]["decision"], rows[2]["correct_to"] = "correct", other.upper()  # spelt otherwise
     _write(out, rows)
     code, o, err = run_cli(capsys, ws, "review", "import", str(out), "--by", "maria")
-    assert code == 0, err
-    assert o.startswith("2 decisions recorded as maria, 0 refused")
+    assert code == 1, err
+    assert o.startswith("2 decisions recorded as maria, 1 refused")
+    assert f"'{other.upper()}' is not a label of this project" in err
+    assert f"fix: write '{other}', as the project spells it, in correct_to" in err
     lt = ws.store.t.labels
     with ws.store.read() as conn:
         gold = {(r.item_id, r.label) for r in conn.execute(
@@ -331,3 +334,20 @@ def test_rows_that_cannot_be_read_are_named_in_the_files_order(make_ws, tmp_path
     assert "version 'one' should be numbers" in problems[0]
     assert problems[1].startswith("queue.csv line 3")
     assert o.startswith("1 decision recorded as maria, 2 refused")
+
+
+def test_labels_holding_a_comma_are_quoted_in_the_fix(make_ws, tmp_path, capsys):
+    ws = make_ws("subjects", modality="text", multi_label=True,
+                 labels=["nature", "emotions, concepts and ideas"])
+    path = tmp_path / "records.csv"
+    path.write_text("id,text\nr1,Un lac\nr2,La joie\n", encoding="utf-8")
+    ws.ingest([str(path)])
+    seed_queue(ws)
+    out = tmp_path / "queue.csv"
+    assert run_cli(capsys, ws, "review", "list", "-o", str(out))[0] == 0
+    rows = _sheet(out)
+    rows[0]["decision"], rows[0]["correct_to"] = "correct", "ideas"
+    _write(out, rows)
+    code, _o, err = run_cli(capsys, ws, "review", "import", str(out), "--by", "maria")
+    assert code == 1
+    assert "fix: write one of 'nature', 'emotions, concepts and ideas' in correct_to" in err

@@ -251,11 +251,13 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
         if word == "correct":
             if not to:
                 refuse("the decision is correct but correct_to is empty",
-                       f"write the right label in correct_to: one of {', '.join(labels)}")
+                       f"write the right label in correct_to: one of {_labels(labels)}")
                 continue
             if to not in labels:
+                near = [lab for lab in labels if lab.casefold() == to.casefold()]
                 refuse(f"{to!r} is not a label of this project",
-                       f"write one of {', '.join(labels)} in correct_to")
+                       f"write {near[0]!r}, as the project spells it, in correct_to" if near
+                       else f"write one of {_labels(labels)} in correct_to")
                 continue
         elif to:
             refuse(f"correct_to says {to!r} but the decision is {word}",
@@ -300,6 +302,14 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
                        already=report.already, refused=len(report.refused),
                        left_open=report.left_open)
     return report
+
+
+def _labels(labels: list[str]) -> str:
+    """The project's labels as a list to choose from: quoted where one holds a comma
+    ("emotions, concepts and ideas")."""
+    if any("," in lab for lab in labels):
+        return ", ".join(repr(lab) for lab in labels)
+    return ", ".join(labels)
 
 
 def _whole(cell: str) -> int | None:
