@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "backtest": ("glamlab.cli.tabular:backtest", "Tabular: rolling-origin backtest by month, baselines first, with intervals."),
     "capacity": ("glamlab.cli.tabular:capacity", "Tabular: extra places per slot for a risk of going over capacity, replayed in money."),
     "link": ("glamlab.cli.entities:link", "Entities: link the model's predicted spans to the authority file."),
+    "review": ("glamlab.cli.review:review", "The review queue as a file: list it, decide in a sheet, import the decisions."),
     "act": ("glamlab.cli.act:act", "Apply the policy: accept, review or reject; dry run; optimise thresholds."),
     "export": ("glamlab.cli.act:export", "Export predictions with provenance: CSV, JSONL, Parquet, Web Annotation, IIIF, filter lists."),
 }
