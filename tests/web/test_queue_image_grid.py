@@ -145,5 +145,6 @@ def test_an_image_in_the_key_of_a_deleted_newest_item_is_seen(make_ws: Any) -> N
     _add(ws, "p1", "image")
     with ws.store.read() as conn:
         after = conn.execute(t.select().where(t.c.item_id == "p1")).one().pk
-    assert after == before  # the case this is about (on SQLite)
+    # the case this is about (on SQLite; a PostgreSQL sequence gives no key twice)
+    assert after == before or not ws.store.is_sqlite
     assert has_images(ws) is True
