@@ -18,7 +18,9 @@ worked out before timing), each page ``--repeats`` times:
 * ``item``: one item's page (``/items/ID``);
 * ``export``: the Export page (``/stages/export``);
 * ``monitoring``: the Monitoring page (``/stages/monitoring``);
-* ``trends``: the Trends page (``/stages/trends``) and one trend (POST, by ``box``).
+* ``trends``: the Trends page (``/stages/trends``) and one trend (POST, by ``box``);
+* ``unpredicted``: the count of items the model has no prediction for, alone (part of the
+  Export page; not a request).
 
 Each page reports ``statements`` (the SQL statements the request sent to the store,
 not those of the app's background threads: the median over the repeats) and ``ms`` (the median wall time). Counting
@@ -199,6 +201,7 @@ def measure(folder: Path, url: str | None, repeats: int, show: bool = False) -> 
             "trends": lambda: client.get("/stages/trends"),
             "trend_box": lambda: client.post("/stages/trends", data={
                 "csrf": csrf.group(1), "by": "box"}),
+            "unpredicted": lambda: _unpredicted(ws),
         }
         for fn in pages.values():  # the refresher's sections: worked out before timing
             fn()
@@ -225,6 +228,20 @@ def measure(folder: Path, url: str | None, repeats: int, show: bool = False) -> 
         stop_background(app)
         ws.close()
     return out
+
+
+class _Done:
+    status_code = 200
+
+
+def _unpredicted(ws: Any) -> _Done:
+    """The count of current items the model has no prediction for, alone (the Export
+    page's warning, ``glamlab status``): every item is predicted here, the common case."""
+    from glamlab.workspace.status import count_unpredicted
+
+    with ws.store.read() as conn:
+        count_unpredicted(conn, ws.store.t, 1)
+    return _Done()
 
 
 def main() -> None:

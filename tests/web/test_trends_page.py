@@ -685,3 +685,48 @@ def test_a_trend_groups_the_items_by_the_field_once(tate: Any) -> None:
         assert distinct_values(tate, "date_text", limit=3) == every[:3]
         assert distinct_values(tate, "medium", limit=5) == distinct_values(tate, "medium",
                                                                           limit=5)
+
+
+def test_the_groups_counted_against_the_limit_are_those_the_filter_keeps(
+        tate: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page counted the groups of every item, not of those the filter keeps: every
+    label by year of one medium's records (49 years) was refused as 131 years, and with a
+    filter the items were grouped twice (the count unfiltered, the check filtered). Now
+    the count is the filter's, and the items are grouped once."""
+    import sqlalchemy as sa
+
+    from glamlab.trends import GroupBy
+    from glamlab.trends.aggregate import distinct_values
+    from glamlab.web.routes import trends as route
+
+    medium = "Oil paint on canvas"
+    gb = GroupBy.parse("date_text:year")
+    kept = len({gb.key(v) for v, _n in distinct_values(tate, "date_text",
+                                                       where={"medium": medium},
+                                                       limit=100_000)})
+    every = len({gb.key(v) for v, _n in distinct_values(tate, "date_text", limit=100_000)})
+    labels = len(tate.card.labels)
+    assert kept < every and labels * kept <= route.MAX_CELLS < labels * every
+    c = _client(tate, "val")
+    data = {"csrf": csrf_of(c), "by": "date_text:year", "where_field": "medium",
+            "where_value": medium}
+    grouping: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *_a: Any) -> None:
+        if re.search(r"AS g, count\(\*\) AS n\b", statement):  # distinct_values
+            grouping.append(statement)
+
+    sa.event.listen(tate.store.engine, "before_cursor_execute", record)
+    try:
+        r = c.post("/stages/trends", data=data)
+    finally:
+        sa.event.remove(tate.store.engine, "before_cursor_execute", record)
+    assert r.status_code == 200, re.findall(r'role="alert">(.*?)</div>', r.text, re.S)
+    assert r.text.count("<svg") == labels
+    assert len(grouping) == 1, grouping
+    # over the limit, the message names the filter's groups
+    monkeypatch.setattr(route, "MAX_CELLS", labels * kept - 1)
+    r = c.post("/stages/trends", data={**data, "csrf": csrf_of(c)})
+    assert r.status_code == 400
+    box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', r.text, re.S)
+    assert box and f"{labels} labels in {kept} groups (by year of date_text)" in box.group(1)

@@ -41,7 +41,7 @@ def has_images(ws: Workspace) -> bool:
     """Whether any of the project's items has an image (a photo, a scan, a page image
     beside its OCR): the queue's image grid and the IIIF annotations download are for
     those. A project of plain texts has none: that answer, which reads every item, is
-    remembered until an item is brought in (:meth:`Workspace.any_current`)."""
+    remembered until the items change (:meth:`Workspace.any_current`)."""
     if ws.card.modality == "image":
         return True
     return ws.any_current("image", ws.store.t.items.c.modality == "image")

@@ -38,8 +38,9 @@ class Workspace:
         #: what :meth:`init` tells the person who made the workspace (``glamlab init``
         #: prints each): e.g. that the database password was kept out of the card
         self.init_notes: list[str] = []
-        #: :meth:`any_current`'s answers, each with the items' newest row it was made at
-        self._any_current: dict[str, tuple[Any, bool]] = {}
+        #: :meth:`any_current`'s answers: ``("yes", pk of the item that gave it)`` or
+        #: ``("no", the items' newest row when it was given)``
+        self._any_current: dict[str, tuple[str, Any]] = {}
 
     # -- creating and opening -------------------------------------------------
     @classmethod
@@ -324,22 +325,35 @@ class Workspace:
 
     def any_current(self, key: str, *where: Any) -> bool:
         """Whether any current item meets ``where`` (SQLAlchemy clauses on the items
-        table), remembered under ``key`` until an item is brought in or changed (the
-        table's newest row, one index look-up, is then another). A question a page asks
-        on every view (has any item an image?) that, answered no, reads every item: in a
-        project of a million texts, once per ingest, not once per view."""
+        table), remembered under ``key``. A question a page asks on every view (has any
+        item an image?) that, answered no, reads every item: in a project of a million
+        texts, once per change of the items, not once per view.
+
+        A yes is kept with the item that gave it, and each view asks that one row (one
+        look-up by its key) whether it is still current and still meets ``where``; when
+        it is not (deleted, replaced by a new version, another database imported in its
+        place), the question is asked again. A no is kept with the items' newest row (its
+        key, id, version and content): an item brought in is another newest row, even one
+        that took the key of a deleted one (SQLite gives a new row the key after the
+        highest), and then the question is asked again. Deleting items cannot turn a no
+        into a yes."""
         import sqlalchemy as sa
 
         t = self.store.t.items
+        known = self._any_current.get(key)
         with self.store.read() as conn:
-            newest = conn.execute(sa.select(sa.func.max(t.c.pk))).scalar()
-            known = self._any_current.get(key)
-            if known is not None and known[0] == newest:
-                return known[1]
+            if known is not None and known[0] == "yes" and conn.execute(sa.select(t.c.pk).where(
+                    t.c.pk == known[1], t.c.is_current.is_(True), *where)).first():
+                return True
+            row = conn.execute(sa.select(t.c.pk, t.c.item_id, t.c.version, t.c.content_hash)
+                               .order_by(t.c.pk.desc()).limit(1)).first()
+            newest = tuple(row) if row is not None else None
+            if known is not None and known == ("no", newest):
+                return False
             found = conn.execute(sa.select(t.c.pk).where(t.c.is_current.is_(True), *where)
-                                 .limit(1)).first() is not None
-        self._any_current[key] = (newest, found)
-        return found
+                                 .limit(1)).scalar()
+        self._any_current[key] = ("yes", found) if found is not None else ("no", newest)
+        return found is not None
 
     def missing_field(self, name: str, *, sample: int = 1000) -> list[str] | None:
         """None when a current item has the metadata field ``name``; else the fields the

@@ -295,8 +295,9 @@ def count_unpredicted(conn: sa.Connection, t: Any, model_id: int) -> int:
     the items its latest run could not predict (a corrupt image: running it again fails
     again; the Run page names them and why). Failures of earlier runs count as waiting:
     the next run tries those items again (a server that was down, a file fixed since).
-    One query; the failures are read once (``NOT IN``; ``run_failures`` has no index by
-    item, so a correlated lookup would read it once per item)."""
+    One query; the failures are read once (``NOT IN``, or ``EXCEPT`` on SQLite:
+    :func:`_ids_unpredicted`; ``run_failures`` has no index by item, so a correlated
+    lookup would read it once per item)."""
     return count_unpredicted_by_cause(conn, t, model_id, failed=False)[0]
 
 
@@ -311,12 +312,38 @@ def count_unpredicted_by_cause(conn: sa.Connection, t: Any, model_id: int, *,
                           .where(t.runs.c.model_id == model_id)).scalar()
     predicted = sa.exists().where(p.item_id == items.item_id, p.model_id == model_id)
     where = [items.is_current.is_(True), ~predicted]
-    if latest is None:
-        return _count(conn, t.items, *where), 0, None
-    failures = sa.select(f.item_id).where(f.run_id == latest, f.model_id == model_id)
-    not_run = _count(conn, t.items, *where, items.item_id.not_in(failures))
+    failures = (sa.select(f.item_id).where(f.run_id == latest, f.model_id == model_id)
+                if latest is not None else None)
+    if conn.dialect.name == "sqlite":
+        not_run = _count(conn, t.items, items.is_current.is_(True),
+                         items.item_id.in_(_ids_unpredicted(t, model_id, failures)))
+    else:
+        not_run = _count(conn, t.items, *where,
+                         *([items.item_id.not_in(failures)] if failures is not None else []))
+    if failures is None:
+        return not_run, 0, None
     return (not_run, _count(conn, t.items, *where, items.item_id.in_(failures)) if failed
             else 0, latest)
+
+
+def _ids_unpredicted(t: Any, model_id: int, failures: sa.Select[Any] | None
+                     ) -> sa.CompoundSelect[Any]:
+    """The ids of the current items that ``model_id`` has no prediction for (less
+    ``failures``), for SQLite: the current items' ids (``ix_items_current``) EXCEPT the
+    model's predicted ids (``uq_predictions_model_item``), both read in id order and
+    merged (the ORDER BY makes SQLite merge the two sorted indexes). A ``NOT EXISTS`` per
+    item looked each item up in the predictions' index: at 100,000 items about three
+    times as long, on every Export page. The items are then counted by these ids (one
+    look-up per id not predicted, none when every item is), so an id with two current
+    rows counts twice, as it did. PostgreSQL keeps the ``NOT EXISTS``: it hashes the
+    predictions once (a hash anti join), faster than its EXCEPT."""
+    items, p = t.items.c, t.predictions.c
+    parts: list[sa.Select[Any]] = [
+        sa.select(items.item_id).where(items.is_current.is_(True)),
+        sa.select(p.item_id).where(p.model_id == model_id)]
+    if failures is not None:
+        parts.append(failures)
+    return sa.except_(*parts).order_by(sa.literal_column("1"))
 
 
 def unpredicted_step(unpredicted: dict[str, Any], *, web: bool = False) -> str:

@@ -212,7 +212,8 @@ def _compute(request: Request, asked: dict[str, Any]) -> Any:
     from ...trends.aggregate import distinct_values_kept
 
     # the items grouped by the field once: here to count the groups, and again by
-    # ``trends`` (check_groupable) to check that they are groups
+    # ``trends`` (check_groupable) to check that they are groups (the same field and
+    # filter: the second takes the first one's answer)
     with distinct_values_kept():
         return _compute_kept(request, asked)
 
@@ -223,7 +224,11 @@ def _compute_kept(request: Request, asked: dict[str, Any]) -> Any:
 
     ws = request.app.state.ws
     gb = GroupBy.parse(asked["by"])
-    groups = len({gb.key(v) for v, _n in distinct_values(ws, gb.field, limit=100_000)})
+    # the groups of the items the trend counts: those the filter keeps (it groups by
+    # the same field and filter as check_groupable in ``trends``, which takes this answer)
+    where = asked["where"] or None
+    groups = len({gb.key(v) for v, _n in distinct_values(ws, gb.field, where=where,
+                                                         limit=100_000)})
     labels = 1 if asked["label"] else len(ws.card.labels)
     if labels * groups > MAX_CELLS:
         fixes = ["choose one label"] if labels > 1 else []
@@ -238,7 +243,7 @@ def _compute_kept(request: Request, asked: dict[str, Any]) -> Any:
             hint=" or ".join(fixes + ["use glamlab trends in a terminal (no such limit)"]))
     try:
         return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"],
-                      where=asked["where"] or None, terms=asked["terms"], web=True)
+                      where=where, terms=asked["terms"], web=True)
     except GlamlabError as exc:  # the library's fix on the pages, not a command (an
         raise for_the_web(exc) from None  # empty test split: `glamlab labels split`)
 
