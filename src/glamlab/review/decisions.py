@@ -152,6 +152,9 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                     settled_with.update((int(x["queue_id"]), queue_id) for x in settled)
             checked = None
             if kind.name == "multi-label":  # the record's last suggestion decided
+                # a correction to a term another of its suggestions gives settles that
+                # one: its lease goes back as the decided row's does
+                _release_settled(ws, conn, user, r.item_id)
                 checked = _last_suggestion(ws, conn, user, r.item_id, d["created_at"])
             if before is not None:  # what the decision changed, so it can be undone
                 _record_effects(ws, conn, user, r.item_id, int(d["id"]), before)
@@ -690,6 +693,19 @@ def _record_held(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
             current={"queue_id": int(r.id), "lease_owner": r.lease_owner})
 
 
+def _release_settled(ws: Workspace, conn: sa.Connection, user: str, item_id: str) -> None:
+    """Give back ``user``'s leases on the record's open suggestions its gold now gives
+    (a term added, or a suggestion corrected to it): nobody is asked about them any more
+    (:mod:`glamlab.store.queue`), so no page shows them, renews them or gives them back
+    when the reviewer leaves; held, they kept the record from the other reviewers
+    (:func:`_record_held`) until the lease ran out, as a decided row's lease does not."""
+    from ..store.queue import settled
+
+    q = ws.store.t.review_queue
+    conn.execute(q.update().where(q.c.item_id == item_id, q.c.lease_owner == user,
+                                  *settled(q)).values(lease_owner=None, lease_until=None))
+
+
 def add_term(ws: Workspace, user: str, item_id: str, term: str) -> dict[str, Any]:
     """A multi-label reviewer adds a term the model did not suggest for the record (or
     did not send to review): ``term``, one of the project's, becomes one of the record's
@@ -738,6 +754,7 @@ def add_term(ws: Workspace, user: str, item_id: str, term: str) -> dict[str, Any
         before = {int(i): bool(a) for i, a in conn.execute(sa.select(
             labels.c.id, labels.c.active).where(labels.c.item_id == item_id))}
         _gold_label(ws, conn, kind, item_id, Candidate(term, 1.0), user, stamp)
+        _release_settled(ws, conn, user, item_id)  # the suggestion of it, if any
         after = {int(i): bool(a) for i, a in conn.execute(sa.select(
             labels.c.id, labels.c.active).where(labels.c.item_id == item_id))}
         terms = sorted(t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t)
@@ -764,7 +781,8 @@ def remove_added_term(ws: Workspace, user: str, item_id: str, term: str, *,
     the item, the ``term`` and the record's ``terms`` now."""
     from datetime import timedelta
 
-    from ..store.queue import gold_labels
+    from ..store.queue import gold_labels, settled_by_gold
+    from .queue import DEFAULT_LEASE_S
     from .undo import UNDO_S
 
     st = ws.store.t
@@ -814,6 +832,13 @@ def remove_added_term(ws: Workspace, user: str, item_id: str, term: str, *,
                 labels.c.item_id == item_id, labels.c.active.is_(True)).limit(1)).first():
             conn.execute(st.splits.delete().where(st.splits.c.item_id == item_id,
                                                   st.splits.c.split == "train"))
+        # the suggestion of it that adding settled is asked again: back on ``user``'s
+        # page, leased to them, as an undone decision's row is (glamlab.review.undo)
+        q = st.review_queue
+        conn.execute(q.update().where(
+            q.c.item_id == item_id, q.c.label == term, q.c.kind == "prediction",
+            q.c.status == "open", ~settled_by_gold(q)).values(
+            lease_owner=user, lease_until=stamp + timedelta(seconds=DEFAULT_LEASE_S)))
         terms = sorted(t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t)
         ws.store.audit(conn, user, "labels.term_added.undo", item_id, term=term,
                        retired_labels=added, restored_labels=retired, terms=terms,
