@@ -7,6 +7,9 @@
    by rey") though rey had left it or decided the rest of it. The same after a
    suggestion was corrected to a term another suggestion of the record gives. Now its
    lease goes back as a decided row's does.
+2. "Whole record checked" had its own check of who holds the record, with other words
+   (and a 422) than adding a term or taking one back: now one check, one wording (the
+   row, the record, who holds it, what was not done and what to do), 409 each.
 """
 
 from __future__ import annotations
@@ -150,3 +153,36 @@ def test_a_term_taken_back_brings_its_suggestion_back_to_the_reviewers_page(
     # asked again, leased to rey as an undone decision's row is: rob is not given it
     assert _rows(ws)[("T1", "places")].lease_owner == "rey"
     assert [r["item_id"] for r in review.lease_queue(ws, "rob")] == []
+
+
+def test_marking_checked_and_adding_a_term_are_refused_in_the_same_words(
+        make_ws: Any) -> None:
+    ws = two_records_ws(make_ws)
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        rob = client("rob")
+        review.lease_queue(ws, "rey")
+        row = _rows(ws)[("T1", "people")].id
+        token = {"X-CSRF-Token": csrf_of(rob)}
+        added = rob.post("/api/records/T1/terms", json={"term": "nature"}, headers=token)
+        marked = rob.put("/api/records/T1/checked", headers=token)
+        assert (added.status_code, marked.status_code) == (409, 409)  # before: 409, 422
+        a, m = added.json(), marked.json()
+        held = f"review queue row {row} (item T1) is being reviewed by rey; "
+        assert a["error"] == held + "the term 'nature' was not added"
+        assert m["error"] == held + "the record was not marked checked"
+        first = "reload the queue; once rey has decided the record's suggestions, "
+        assert a["hint"] == first + "add it"
+        assert m["hint"] == first + "mark it checked"
+        assert m["current"] == a["current"] == {"queue_id": row, "lease_owner": "rey"}
+        # the queue page says it at its top, as for "Add term"
+        page = rob.post("/queue/record-checked", data={"csrf": csrf_of(rob),
+                                                       "record_checked": "T1"})
+        assert page.status_code == 409
+        assert (held + "the record was not marked checked. What to do: " + first
+                + "mark it checked.") in _words(page.text)
+        assert _rows(ws)[("T1", "people")].status == "open"  # nothing written
+    finally:
+        next(users, None)

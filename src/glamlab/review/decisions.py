@@ -632,9 +632,10 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
     goes into training (:func:`glamlab.tasks.partial_labels.check_record`). The record's
     suggestions still open are rejected, as ``user``'s decisions, in the same
     transaction. Refused, nothing written, with one :class:`LabelError` naming the item:
-    not a multi-label project, no such item, an item in the test split, or another
-    reviewer holds one of its open suggestions. Returns the item, its ``terms``,
-    ``policy_terms``, ``rejected`` (how many suggestions) and its split."""
+    not a multi-label project, no such item, an item in the test split;
+    :class:`StaleDecision` while another reviewer holds one of the record's rows in the
+    review queue (:func:`_record_held`, as adding a term is). Returns the item, its
+    ``terms``, ``policy_terms``, ``rejected`` (how many suggestions) and its split."""
     from ..tasks.kinds import task_kind
     from ..tasks.partial_labels import check_record, open_suggestions
 
@@ -647,15 +648,10 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
         if conn.execute(sa.select(st.items.c.item_id).where(
                 st.items.c.item_id == item_id).limit(1)).first() is None:
             raise NotFound(f"no item {item_id!r}", item=item_id, hint="reload the queue")
+        # one check, one wording, for every change to the record as a whole
+        _record_held(ws, conn, user, item_id, stamp, "the record was not marked checked",
+                     then="mark it checked")
         rows = open_suggestions(conn, item_id)
-        for r in rows:
-            if (r.lease_owner not in (None, user) and r.lease_until is not None
-                    and r.lease_until >= stamp):
-                raise LabelError(
-                    f"{item_id}: {r.lease_owner} is reviewing its suggestion {r.label} "
-                    f"(review queue row {r.id}), so the record was not marked checked",
-                    item=item_id, hint="mark it once that suggestion is decided (reload "
-                                       "the queue)")
         rejected = []
         for r in rows:
             d, _row = _compare_and_set(conn, ws, int(r.id), user, "reject", None, None,
@@ -669,12 +665,12 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
 
 def _record_held(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
                  at: datetime, not_done: str, then: str) -> None:
-    """Refuse a change to the record ``item_id`` as a whole (a term added or taken back)
-    while another reviewer holds one of its rows in the review queue, as a decision on
-    that row is refused (:func:`_compare_and_set`: a lease not over yet that is not
-    ``user``'s): one :class:`StaleDecision` naming the row, the item and who holds it,
-    ``not_done`` saying what was not done, its hint ``then`` once they are done. Nothing
-    is written."""
+    """Refuse a change to the record ``item_id`` as a whole (a term added or taken back,
+    the record marked checked) while another reviewer holds one of its rows in the
+    review queue, as a decision on that row is refused (:func:`_compare_and_set`: a
+    lease not over yet that is not ``user``'s): one :class:`StaleDecision` naming the
+    row, the item and who holds it, ``not_done`` saying what was not done, its hint
+    ``then`` once they are done. Nothing is written."""
     q = ws.store.t.review_queue
     # the record's open rows locked (PostgreSQL; SQLite holds the writer lock), in id
     # order as decisions lock them: a lease taken meanwhile waits for this transaction
