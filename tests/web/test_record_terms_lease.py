@@ -10,12 +10,16 @@
 2. "Whole record checked" had its own check of who holds the record, with other words
    (and a 422) than adding a term or taking one back: now one check, one wording (the
    row, the record, who holds it, what was not done and what to do), 409 each.
+3. A refused "Add term" came back with the first term of the list chosen: the reviewer
+   had to find theirs again. Now the card (or the form offered once the record's last
+   suggestion is decided, which was gone) comes back with it chosen.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,6 +71,41 @@ def _add(c: Any, row: int | str, item_id: str, term: str) -> Any:
 def _words(page: str) -> str:
     """The page's text, tags stripped, spaces collapsed."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+class _Selected(HTMLParser):
+    """The option drawn selected in each <select> (by its id; None: none is)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.selected: dict[str, str | None] = {}
+        self._in: str | None = None
+        self._opt: bool = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "select":
+            self._in = a.get("id") or ""
+            self.selected[self._in] = None
+        elif tag == "option" and self._in is not None:
+            self._opt = "selected" in a
+
+    def handle_data(self, data: str) -> None:
+        if self._opt and self._in is not None:
+            self.selected[self._in] = data.strip()
+            self._opt = False
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._in = None
+        elif tag == "option":
+            self._opt = False
+
+
+def _selected(page: str) -> dict[str, str | None]:
+    p = _Selected()
+    p.feed(page)
+    return p.selected
 
 
 def test_a_term_added_does_not_hold_the_record_once_the_reviewer_leaves(
@@ -184,5 +223,66 @@ def test_marking_checked_and_adding_a_term_are_refused_in_the_same_words(
         assert (held + "the record was not marked checked. What to do: " + first
                 + "mark it checked.") in _words(page.text)
         assert _rows(ws)[("T1", "people")].status == "open"  # nothing written
+    finally:
+        next(users, None)
+
+
+def test_a_refused_term_stays_chosen_on_its_card(make_ws: Any) -> None:
+    ws = two_records_ws(make_ws)
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        rob = client("rob")
+        # rey's page holds T1's places, rob's T1's people (and T2)
+        assert [r["label"] for r in review.lease_queue(ws, "rey", label="places")] == [
+            "places"]
+        page = rob.get("/queue").text
+        row = _rows(ws)[("T1", "people")].id
+        assert row in _shown(page)
+        assert _selected(page)[f"term_{row}"] is None  # the first, people, drawn chosen
+        refused = _add(rob, row, "T1", "nature")
+        assert refused.status_code == 409
+        words = _words(refused.text)
+        assert ("is being reviewed by rey; the term 'nature' was not added. What to do: "
+                "reload the queue") in words
+        assert row in _shown(refused.text)
+        assert _selected(refused.text)[f"term_{row}"] == "nature"  # before: none
+        # a term the project does not have (its vocabulary changed meanwhile): said,
+        # the card's list as it was
+        unknown = _add(rob, row, "T1", "cats")
+        assert unknown.status_code == 422
+        assert "'cats' is not one of the project's terms, so it was not added to T1" in (
+            _words(unknown.text))
+        assert _selected(unknown.text)[f"term_{row}"] is None
+    finally:
+        next(users, None)
+
+
+def test_a_refused_term_stays_chosen_where_the_last_suggestion_offered_it(
+        make_ws: Any) -> None:
+    ws = two_records_ws(make_ws)
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        rey = client("rey")
+        review.lease_queue(ws, "rey")
+        t2 = _rows(ws)[("T2", "people")]
+        page = rey.post("/queue/decide", data={"csrf": csrf_of(rey),
+                                               "one": f"{t2.id}:{t2.version}:reject"})
+        assert "That was the last suggestion waiting for T2" in _words(page.text)
+        assert _selected(page.text)["term_last"] is None
+        # meanwhile a gold label of T2 looks wrong to the model, and rob is re-checking it
+        review.enqueue_rechecks(ws, [("T2", "people", 0.9, "the label may be wrong")])
+        assert [r["item_id"] for r in review.lease_queue(ws, "rob", kind="recheck")] == [
+            "T2"]
+        refused = _add(rey, "last", "T2", "places")
+        assert refused.status_code == 409
+        assert ("(item T2) is being reviewed by rob; the term 'places' was not added"
+                in _words(refused.text))
+        # the form is there again, places chosen (before: gone, to be found again)
+        assert 'id="last-add-term"' in refused.text
+        assert _selected(refused.text)["term_last"] == "places"
     finally:
         next(users, None)

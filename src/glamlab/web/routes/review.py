@@ -594,7 +594,14 @@ def queue_add_term(request: Request, form: FormData = Depends(form_of),
     try:
         added = review.add_term(ws, user.username, item_id, term)
     except GlamlabError as exc:
-        return _record_refused(request, user, form, exc)
+        # the term chosen stays chosen on the card it was chosen on (the one offered
+        # once a record's last suggestion is decided is shown again with it), so the
+        # reviewer need not find it again
+        asked: dict[str, Any] = {"term_asked": {"row": row, "item_id": item_id,
+                                                "term": term}}
+        if row == "last":
+            asked["last_record"] = _last_record(ws, item_id)
+        return _record_refused(request, user, form, exc, **asked)
     request.app.state.queue_counts.invalidate()
     return _back_to_queue(request, form, done="term-added", text=item_id, term=added["term"])
 
