@@ -152,6 +152,9 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                     settled_with.update((int(x["queue_id"]), queue_id) for x in settled)
             checked = None
             if kind.name == "multi-label":  # the record's last suggestion decided
+                # a correction to a term another of its suggestions gives settles that
+                # one: its lease goes back as the decided row's does
+                _release_settled(ws, conn, user, r.item_id)
                 checked = _last_suggestion(ws, conn, user, r.item_id, d["created_at"])
             if before is not None:  # what the decision changed, so it can be undone
                 _record_effects(ws, conn, user, r.item_id, int(d["id"]), before)
@@ -629,9 +632,10 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
     goes into training (:func:`glamlab.tasks.partial_labels.check_record`). The record's
     suggestions still open are rejected, as ``user``'s decisions, in the same
     transaction. Refused, nothing written, with one :class:`LabelError` naming the item:
-    not a multi-label project, no such item, an item in the test split, or another
-    reviewer holds one of its open suggestions. Returns the item, its ``terms``,
-    ``policy_terms``, ``rejected`` (how many suggestions) and its split."""
+    not a multi-label project, no such item, an item in the test split;
+    :class:`StaleDecision` while another reviewer holds one of the record's rows in the
+    review queue (:func:`_record_held`, as adding a term is). Returns the item, its
+    ``terms``, ``policy_terms``, ``rejected`` (how many suggestions) and its split."""
     from ..tasks.kinds import task_kind
     from ..tasks.partial_labels import check_record, open_suggestions
 
@@ -644,15 +648,10 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
         if conn.execute(sa.select(st.items.c.item_id).where(
                 st.items.c.item_id == item_id).limit(1)).first() is None:
             raise NotFound(f"no item {item_id!r}", item=item_id, hint="reload the queue")
+        # one check, one wording, for every change to the record as a whole
+        _record_held(ws, conn, user, item_id, stamp, "the record was not marked checked",
+                     then="mark it checked")
         rows = open_suggestions(conn, item_id)
-        for r in rows:
-            if (r.lease_owner not in (None, user) and r.lease_until is not None
-                    and r.lease_until >= stamp):
-                raise LabelError(
-                    f"{item_id}: {r.lease_owner} is reviewing its suggestion {r.label} "
-                    f"(review queue row {r.id}), so the record was not marked checked",
-                    item=item_id, hint="mark it once that suggestion is decided (reload "
-                                       "the queue)")
         rejected = []
         for r in rows:
             d, _row = _compare_and_set(conn, ws, int(r.id), user, "reject", None, None,
@@ -666,12 +665,12 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
 
 def _record_held(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
                  at: datetime, not_done: str, then: str) -> None:
-    """Refuse a change to the record ``item_id`` as a whole (a term added or taken back)
-    while another reviewer holds one of its rows in the review queue, as a decision on
-    that row is refused (:func:`_compare_and_set`: a lease not over yet that is not
-    ``user``'s): one :class:`StaleDecision` naming the row, the item and who holds it,
-    ``not_done`` saying what was not done, its hint ``then`` once they are done. Nothing
-    is written."""
+    """Refuse a change to the record ``item_id`` as a whole (a term added or taken back,
+    the record marked checked) while another reviewer holds one of its rows in the
+    review queue, as a decision on that row is refused (:func:`_compare_and_set`: a
+    lease not over yet that is not ``user``'s): one :class:`StaleDecision` naming the
+    row, the item and who holds it, ``not_done`` saying what was not done, its hint
+    ``then`` once they are done. Nothing is written."""
     q = ws.store.t.review_queue
     # the record's open rows locked (PostgreSQL; SQLite holds the writer lock), in id
     # order as decisions lock them: a lease taken meanwhile waits for this transaction
@@ -688,6 +687,19 @@ def _record_held(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
             hint=f"reload the queue; once {r.lease_owner} has decided the record's "
                  f"suggestions, {then}",
             current={"queue_id": int(r.id), "lease_owner": r.lease_owner})
+
+
+def _release_settled(ws: Workspace, conn: sa.Connection, user: str, item_id: str) -> None:
+    """Give back ``user``'s leases on the record's open suggestions its gold now gives
+    (a term added, or a suggestion corrected to it): nobody is asked about them any more
+    (:mod:`glamlab.store.queue`), so no page shows them, renews them or gives them back
+    when the reviewer leaves; held, they kept the record from the other reviewers
+    (:func:`_record_held`) until the lease ran out, as a decided row's lease does not."""
+    from ..store.queue import settled
+
+    q = ws.store.t.review_queue
+    conn.execute(q.update().where(q.c.item_id == item_id, q.c.lease_owner == user,
+                                  *settled(q)).values(lease_owner=None, lease_until=None))
 
 
 def add_term(ws: Workspace, user: str, item_id: str, term: str) -> dict[str, Any]:
@@ -738,6 +750,7 @@ def add_term(ws: Workspace, user: str, item_id: str, term: str) -> dict[str, Any
         before = {int(i): bool(a) for i, a in conn.execute(sa.select(
             labels.c.id, labels.c.active).where(labels.c.item_id == item_id))}
         _gold_label(ws, conn, kind, item_id, Candidate(term, 1.0), user, stamp)
+        _release_settled(ws, conn, user, item_id)  # the suggestion of it, if any
         after = {int(i): bool(a) for i, a in conn.execute(sa.select(
             labels.c.id, labels.c.active).where(labels.c.item_id == item_id))}
         terms = sorted(t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t)
@@ -764,7 +777,8 @@ def remove_added_term(ws: Workspace, user: str, item_id: str, term: str, *,
     the item, the ``term`` and the record's ``terms`` now."""
     from datetime import timedelta
 
-    from ..store.queue import gold_labels
+    from ..store.queue import gold_labels, settled_by_gold
+    from .queue import DEFAULT_LEASE_S
     from .undo import UNDO_S
 
     st = ws.store.t
@@ -814,6 +828,13 @@ def remove_added_term(ws: Workspace, user: str, item_id: str, term: str, *,
                 labels.c.item_id == item_id, labels.c.active.is_(True)).limit(1)).first():
             conn.execute(st.splits.delete().where(st.splits.c.item_id == item_id,
                                                   st.splits.c.split == "train"))
+        # the suggestion of it that adding settled is asked again: back on ``user``'s
+        # page, leased to them, as an undone decision's row is (glamlab.review.undo)
+        q = st.review_queue
+        conn.execute(q.update().where(
+            q.c.item_id == item_id, q.c.label == term, q.c.kind == "prediction",
+            q.c.status == "open", ~settled_by_gold(q)).values(
+            lease_owner=user, lease_until=stamp + timedelta(seconds=DEFAULT_LEASE_S)))
         terms = sorted(t for t in gold_labels(conn, [item_id]).get(item_id, set()) if t)
         ws.store.audit(conn, user, "labels.term_added.undo", item_id, term=term,
                        retired_labels=added, restored_labels=retired, terms=terms,

@@ -772,15 +772,20 @@ def delete_text_checked(request: Request, item_id: str,
             "waits": undone["waits"], "change_id": undone["change_id"]}
 
 
+_HELD = {"model": ErrorOut, "description": "another reviewer holds the record in the "
+                                          "review queue (as for a decision on its row)"}
+
+
 @router.put("/records/{item_id:path}/checked", response_model=RecordCheckedOut,
-            responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}})
+            responses={404: {"model": ErrorOut}, 409: _HELD, 422: {"model": ErrorOut}})
 def put_record_checked(request: Request, item_id: str,
                        user: User = Depends(api_writer("reviewer", "decide review items"))
                        ) -> dict[str, Any]:
     """Multi-label: "I have checked this whole record": the terms accepted, corrected to
     or given, and those the policy accepted that nobody rejected, are its whole set (every
     other term does not apply); its suggestions still open are rejected, and it goes into
-    training (the review queue's "Whole record checked")."""
+    training (the review queue's "Whole record checked"). Refused (409) while another
+    reviewer holds the record in the review queue, as adding a term is."""
     done = review.mark_record_checked(_ws(request), user.username, item_id)
     request.app.state.queue_counts.invalidate()
     return {"item_id": item_id, "checked": True, "terms": done["terms"],
@@ -802,10 +807,6 @@ def delete_record_checked(request: Request, item_id: str,
     request.app.state.queue_counts.invalidate()
     return {"item_id": item_id, "checked": False, "reopened": undone["reopened"],
             "cannot_take_back": undone["cannot_take_back"]}
-
-
-_HELD = {"model": ErrorOut, "description": "another reviewer holds the record in the "
-                                          "review queue (as for a decision on its row)"}
 
 
 @router.post("/records/{item_id:path}/terms", response_model=TermOut,

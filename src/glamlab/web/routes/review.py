@@ -568,7 +568,10 @@ def queue_record_checked(request: Request, form: FormData = Depends(form_of),
     item_id = str(form.get("record_checked") or "")
     if not item_id:
         raise HTTPException(422, "no record named: reload the queue")
-    done = review.mark_record_checked(request.app.state.ws, user.username, item_id)
+    try:
+        done = review.mark_record_checked(request.app.state.ws, user.username, item_id)
+    except GlamlabError as exc:  # said at the top of the queue page, as for "Add term"
+        return _record_refused(request, user, form, exc)
     request.app.state.queue_counts.invalidate()
     return _back_to_queue(request, form, done="record-checked", text=item_id,
                           settled=done["rejected"] or "")
@@ -591,15 +594,29 @@ def queue_add_term(request: Request, form: FormData = Depends(form_of),
     try:
         added = review.add_term(ws, user.username, item_id, term)
     except GlamlabError as exc:
-        back = _queue_view(form, ws.card.labels)
-        # another reviewer holds the record: 409, as a decision on its row is refused
-        page = _queue(request, user, **back, kind="",
-                      status=409 if isinstance(exc, review.StaleDecision) else 422,
-                      decide_problem={"message": exc.message, "hint": exc.hint})
-        page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
-        return page
+        # the term chosen stays chosen on the card it was chosen on (the one offered
+        # once a record's last suggestion is decided is shown again with it), so the
+        # reviewer need not find it again
+        asked: dict[str, Any] = {"term_asked": {"row": row, "item_id": item_id,
+                                                "term": term}}
+        if row == "last":
+            asked["last_record"] = _last_record(ws, item_id)
+        return _record_refused(request, user, form, exc, **asked)
     request.app.state.queue_counts.invalidate()
     return _back_to_queue(request, form, done="term-added", text=item_id, term=added["term"])
+
+
+def _record_refused(request: Request, user: User, form: FormData, exc: GlamlabError,
+                    **extra: Any) -> Response:
+    """The queue page with a refused change to a record as a whole ("Add term", "Whole
+    record checked") said at its top: 409 while another reviewer holds the record (as a
+    decision on its row is refused), else 422. ``extra``: more for its template."""
+    back = _queue_view(form, request.app.state.ws.card.labels)
+    page = _queue(request, user, **back, kind="",
+                  status=409 if isinstance(exc, review.StaleDecision) else 422,
+                  decide_problem={"message": exc.message, "hint": exc.hint}, **extra)
+    page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
+    return page
 
 
 def _undo_refused(request: Request, user: User, form: FormData, exc: GlamlabError
