@@ -1,0 +1,99 @@
+"""Entities review: the linker's link, its score and a reviewer's own link survive what
+reviewers do next (the whole text marked checked, the boundaries moved, an entity added
+with its record; the page and the API give one rule for who linked a span)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.web.conftest import csrf_of, login
+from tests.web.test_entities_link_provenance import _linked_rows
+from tests.web.test_entities_review import entities_ws as entities_ws  # the fixture
+
+
+def _post_type_change(c: Any, row: dict[str, Any], new: str, **extra: str) -> Any:
+    rid, v, kept = row["id"], row["value"], row["link"]["authority_id"]
+    data = {"csrf": csrf_of(c), "one": f"{rid}:{row['version']}:correct",
+            f"label_{rid}": new, f"predicted_{rid}": row["label"],
+            f"authority_{rid}": kept, f"linked_{rid}": kept,
+            f"start_{rid}": str(v["start"]), f"end_{rid}": str(v["end"]),
+            f"value_{rid}": json.dumps({"start": v["start"], "end": v["end"]})}
+    data.update(extra)
+    return c.post("/queue/decide", data=data, follow_redirects=False)
+
+
+def _exported(ws: Any, tmp_path: Path, item_id: str, start: int, end: int
+              ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    from glamlab.actions.entity_export import export_entities
+
+    out = tmp_path / "e.jsonl"
+    export_entities(ws, "jsonl", out, model="gazetteer@1")
+    items = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    ents = [e for i in items if i["id"] == item_id for e in i["entities"]
+            if (e["start"], e["end"]) == (start, end)]
+    sheet = tmp_path / "e.csv"
+    export_entities(ws, "csv", sheet, model="gazetteer@1")
+    with sheet.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["item_id"] == item_id
+                and (int(r["start"]), int(r["end"])) == (start, end)]
+    return ents, rows
+
+
+def test_whole_text_checked_keeps_the_linkers_mark(entities_ws: Any, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.link import training_mentions
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    row = _linked_rows(ws, tmp_path)[0]
+    v, kept = row["value"], row["link"]["authority_id"]
+    new = "ORG" if row["label"] != "ORG" else "PER"
+    learned = len(training_mentions(ws))
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        assert _post_type_change(c, row, new).status_code == 303
+        r = c.post("/queue/text-done", data={"csrf": csrf_of(c), "text_done": row["item_id"]},
+                   follow_redirects=False)
+        assert r.status_code == 303, r.text
+    mine = [s for s in gold_spans(ws, [row["item_id"]])[row["item_id"]]
+            if (s.start, s.end) == (v["start"], v["end"])]
+    print(mine)
+    assert [(s.label, s.authority_id, s.attrs.get("link_by")) for s in mine] == [
+        (new, kept, "linker")], mine
+    assert len(training_mentions(ws)) == learned
+    ents, rows = _exported(ws, tmp_path, row["item_id"], v["start"], v["end"])
+    print(ents, rows)
+    assert len(ents) == 1 and ents[0].get("attrs", {}).get("link_by") == "linker", ents
+    assert len(rows) == 1 and rows[0]["link_by"] == "linker", rows
+
+
+def test_moved_boundaries_keep_the_linkers_link_and_its_score(entities_ws: Any,
+                                                              tmp_path: Path) -> None:
+    """Before, a span whose boundaries the reviewer moved, its link left as the linker
+    gave it, was exported without the link's score: the export looked the linker's link
+    up at the new offsets, where the linker never linked anything. Now it is looked up at
+    the model's offsets, as a type change's is, and its score kept."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    row = _linked_rows(ws, tmp_path)[0]
+    rid, v, kept = row["id"], row["value"], row["link"]["authority_id"]
+    score = row["link"]["score"]
+    assert score is not None
+    end = v["end"] - 1  # one character less
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        r = _post_type_change(c, row, row["label"], **{f"end_{rid}": str(end)})
+        assert r.status_code == 303, r.text
+    ents, rows = _exported(ws, tmp_path, row["item_id"], v["start"], end)
+    assert len(ents) == 1, ents
+    assert ents[0]["authority_id"] == kept, ents
+    assert ents[0]["attrs"] == {"link_by": "linker", "link_score": score}, ents
+    assert len(rows) == 1 and rows[0]["link_by"] == "linker", rows
