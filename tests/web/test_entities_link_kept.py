@@ -97,3 +97,64 @@ def test_moved_boundaries_keep_the_linkers_link_and_its_score(entities_ws: Any,
     assert ents[0]["authority_id"] == kept, ents
     assert ents[0]["attrs"] == {"link_by": "linker", "link_score": score}, ents
     assert len(rows) == 1 and rows[0]["link_by"] == "linker", rows
+
+
+def test_the_page_and_the_api_agree_on_whose_link_a_kept_record_is(entities_ws: Any,
+                                                                   tmp_path: Path) -> None:
+    """One rule on both: a reviewer who changes a linked span's type and says they
+    checked its record (the page's "I checked this record" box; the API's
+    ``authority_id`` sent) saves it as their own link; one who only changes the type,
+    the record left as the linker gave it (the page's list unchanged; the API without
+    ``authority_id``), keeps it as the linker's (``link_by: linker``). Before, the page
+    had no way to say so: a record kept on purpose was the linker's there and the
+    reviewer's through the API."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    from glamlab.actions.link import link_choices
+    from glamlab.review import peek_queue
+
+    _linked_rows(ws, tmp_path)
+    rows: list[dict[str, Any]] = []
+    waiting = peek_queue(ws, limit=500)
+    link_choices(ws, waiting)
+    for r in waiting:  # linked to a record, over words no other row chosen covers
+        v = r["value"]
+        if r.get("link") and r["link"]["authority_id"] != "NIL" and not any(
+                o["item_id"] == r["item_id"] and o["value"]["start"] < v["end"]
+                and v["start"] < o["value"]["end"] for o in rows):
+            rows.append(r)
+    assert len(rows) >= 4, "too few linked spans waiting for review"
+    page_mine, page_linker, api_mine, api_linker = rows[:4]
+
+    def other(row: dict[str, Any]) -> str:
+        return "ORG" if row["label"] != "ORG" else "PER"
+
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=500").text
+        assert f'name="link_checked_{page_mine["id"]}"' in page
+        r = _post_type_change(c, page_mine, other(page_mine),
+                              **{f"link_checked_{page_mine['id']}": "1"})
+        assert r.status_code == 303, r.text
+        assert _post_type_change(c, page_linker, other(page_linker)).status_code == 303
+        h = {"X-CSRF-Token": csrf_of(c)}
+        for row, sent in ((api_mine, {"authority_id": api_mine["link"]["authority_id"]}),
+                          (api_linker, {})):
+            r = c.post("/api/decisions", headers=h, json={
+                "queue_id": row["id"], "action": "correct", "seen_version": row["version"],
+                "label": other(row), **sent})
+            assert r.status_code == 200 and r.json()["action"] == "correct", r.text
+
+    def stored(row: dict[str, Any]) -> list[tuple[str, str | None, str | None]]:
+        v = row["value"]
+        return [(s.label, s.authority_id, s.attrs.get("link_by"))
+                for s in gold_spans(ws, [row["item_id"]])[row["item_id"]]
+                if (s.start, s.end) == (v["start"], v["end"])]
+
+    for row, by in ((page_mine, None), (api_mine, None), (page_linker, "linker"),
+                    (api_linker, "linker")):
+        assert stored(row) == [(other(row), row["link"]["authority_id"], by)], (row, by)

@@ -628,6 +628,9 @@ def _span_correction(ws: Any, body: DecisionIn) -> tuple[str, str | None, Any]:
         value["layer"] = old["layer"]
     # the record chosen, else (another type or boundaries) the linker's link kept, as the
     # page saves it: the export looks the linker's up by the predicted span
+    # (the one rule the queue page keeps too: a record sent is one the reviewer chose or
+    # checked, as the page's "I checked this record" box says; one left out stays the
+    # linker's)
     if link is not None:  # sent: the reviewer's choice (the linker's record too)
         value["authority_id"] = link
     elif linked is not None:  # left as the linker gave it: the linker's, not the reviewer's

@@ -468,16 +468,19 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     if correct and link is None and kept:
         # a correction (another type, or new boundaries) with the link left as the linker
         # had it, a record or NIL: the person's span keeps that link (the export looks
-        # the linker's up by the predicted span, which the correction changed), as the
-        # linker's: the reviewer did not choose it (a number key changes the type and
-        # saves whatever the list shows): the gold span and the exports say it is the
-        # linker's, and the linker does not learn it back
+        # the linker's up by the predicted span, which the correction changed). Unless
+        # the reviewer ticked "I checked this record" (``link_checked_ID``), it stays the
+        # linker's: they did not choose it (a number key changes the type and saves
+        # whatever the list shows), so the gold span and the exports say it is the
+        # linker's, and the linker does not learn it back. Ticked, it is the reviewer's
+        # own link, as POST /api/decisions saves a record sent in ``authority_id``.
         from ...actions.link import LINK_BY_LINKER
 
         chosen = str(form.get(f"authority_{queue_id}") or "").strip()
         if chosen == kept:
-            value = {**(value if isinstance(value, dict) else {}), "authority_id": kept,
-                     "link_by": LINK_BY_LINKER}
+            value = {**(value if isinstance(value, dict) else {}), "authority_id": kept}
+            if not form.get(f"link_checked_{queue_id}"):
+                value["link_by"] = LINK_BY_LINKER
     try:
         result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
                                label=label if correct else None,
