@@ -158,3 +158,58 @@ def test_the_page_and_the_api_agree_on_whose_link_a_kept_record_is(entities_ws: 
     for row, by in ((page_mine, None), (api_mine, None), (page_linker, "linker"),
                     (api_linker, "linker")):
         assert stored(row) == [(other(row), row["link"]["authority_id"], by)], (row, by)
+
+
+def test_an_entity_added_on_a_card_is_linked_there(entities_ws: Any, tmp_path: Path) -> None:
+    """Before, an entity a reviewer added in the queue could not be linked there: it was
+    exported with an empty authority_id. Now "Add as entity" takes its record too (an id
+    of the project's authority file, or NIL), checked against the file, and saves it as
+    the reviewer's link (not the linker's): the gold span, the linker's lessons and the
+    exports carry it."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.link import training_mentions
+    from glamlab.review import peek_queue
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    row = _linked_rows(ws, tmp_path)[0]
+    rid, item_id, record = row["id"], row["item_id"], row["link"]["authority_id"]
+    text = next(iter(ws.items(ids=[item_id]))).text or ""
+    taken = [(r["value"]["start"], r["value"]["end"]) for r in peek_queue(ws, limit=500)
+             if r["item_id"] == item_id]
+    start, end = next((m.start(), m.end()) for m in re.finditer(r"[^\W\d_]{4,}", text)
+                      if not any(b < m.end() and m.start() < e for b, e in taken))
+    learned = len(training_mentions(ws))
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/queue?limit=500").text
+        assert f'name="add_authority_{rid}"' in page
+
+        def add(authority: str) -> Any:
+            return c.post("/queue/add-span", data={
+                "csrf": csrf_of(c), "add_span": str(rid), f"add_item_{rid}": item_id,
+                f"add_start_{rid}": str(start), f"add_end_{rid}": str(end),
+                f"add_label_{rid}": "PER", f"add_authority_{rid}": authority},
+                follow_redirects=False)
+
+        bad = add("Q-no-such")  # refused, named, the id kept on the card; nothing saved
+        assert bad.status_code == 422
+        assert "Not added: " in bad.text and "no record &#39;Q-no-such&#39;" in bad.text
+        assert f'name="add_authority_{rid}" value="Q-no-such"' in bad.text
+        assert not [s for s in gold_spans(ws, [item_id]).get(item_id, [])
+                    if (s.start, s.end) == (start, end)]
+        r = add(f" {record} ")
+        assert r.status_code == 303 and "done=added" in r.headers["location"], r.text
+    mine = [s for s in gold_spans(ws, [item_id])[item_id] if (s.start, s.end) == (start, end)]
+    assert [(s.label, s.authority_id, s.attrs.get("link_by")) for s in mine] == [
+        ("PER", record, None)], mine
+    assert len(training_mentions(ws)) == learned + 1  # the reviewer's link: a lesson
+    ents, rows = _exported(ws, tmp_path, item_id, start, end)
+    assert [(e["authority_id"], e.get("attrs", {}).get("link_by")) for e in ents] == [
+        (record, None)], ents
+    assert [(r["authority_id"], r["link_by"], r["confirmed_by"]) for r in rows] == [
+        (record, "", "rey")], rows

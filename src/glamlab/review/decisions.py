@@ -903,10 +903,13 @@ def unmark_record_checked(ws: Workspace, user: str, item_id: str, *,
 
 
 def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
-             label: str, *, layer: str | None = None) -> dict[str, Any]:
+             label: str, *, layer: str | None = None,
+             authority_id: str | None = None) -> dict[str, Any]:
     """An entities reviewer adds an entity the model missed: the words ``start``-``end``
     of the text are a ``label`` (of span ``layer``: the main one by default, else a
-    layer the project knows, such as HIPE's ``nested`` or ``metonymic``). It becomes the reviewer's gold span on the text, as a
+    layer the project knows, such as HIPE's ``nested`` or ``metonymic``), linked to
+    ``authority_id`` when given (a record of the authority file, or ``NIL``: the
+    reviewer's own link). It becomes the reviewer's gold span on the text, as a
     decision on a predicted span does (:func:`glamlab.tasks.spans.complete.add_span`,
     which says what is refused).
 
@@ -924,7 +927,7 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
         raise LabelError("adding a span is for entities projects", item=item_id,
                          hint="give the item its labels on the labelling page instead")
     return add(ws, item_id, start, end, label, user=user, layer=layer,
-               settle=lambda conn, span, text, by: _settle_overlapping(
+               authority_id=authority_id, settle=lambda conn, span, text, by: _settle_overlapping(
                    ws, conn, user, item_id, span, text, by=by))
 
 

@@ -670,7 +670,9 @@ def queue_record_unchecked(request: Request, form: FormData = Depends(form_of),
 def queue_add_span(request: Request, form: FormData = Depends(form_of),
                    user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
     """An entities reviewer adds an entity the model missed: the words selected in a
-    card's text, with the type chosen (:func:`review.add_span`). Refused with the reason
+    card's text, with the type chosen, and, where the project has an authority file, the
+    record it names (``add_authority_ID``: an id or NIL, the reviewer's link;
+    :func:`review.add_span`). Refused with the reason
     shown on the queue page itself, the selection kept."""
     row = str(form.get("add_span") or "")
     item_id = str(form.get(f"add_item_{row}") or "")
@@ -679,6 +681,8 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
     raw = [str(form.get(f"add_{side}_{row}") or "").strip() for side in ("start", "end")]
     label = str(form.get(f"add_label_{row}") or "")
     layer = str(form.get(f"add_layer_{row}") or "") or None  # none: the main layer
+    # its record in the authority file (or NIL), typed or found by name: the reviewer's
+    record = " ".join(str(form.get(f"add_authority_{row}") or "").split())[:500] or None
     back = _queue_view(form, request.app.state.ws.card.labels)
     start = end = None
     try:
@@ -689,12 +693,12 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
                                hint="select the words of the entity in the text first (or "
                                     "type its start and end)") from None
         added = review.add_span(request.app.state.ws, user.username, item_id, start, end,
-                                label, layer=layer)
+                                label, layer=layer, authority_id=record)
     except GlamlabError as exc:
         page = _queue(request, user, **back, kind="", status=422,
                       add_problem={"row": row, "message": exc.message, "hint": exc.hint,
                                    "start": start, "end": end, "label": label,
-                                   "layer": layer})
+                                   "layer": layer, "authority": record})
         # the address stays the queue's (a reload shows the queue, not this POST)
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page
