@@ -926,9 +926,25 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
     if task_kind(ws.card).name != "entities":
         raise LabelError("adding a span is for entities projects", item=item_id,
                          hint="give the item its labels on the labelling page instead")
+    authority_id = (authority_id or "").strip() or None
+    if authority_id is not None:
+        _check_record(ws, item_id, authority_id)
     return add(ws, item_id, start, end, label, user=user, layer=layer,
                authority_id=authority_id, settle=lambda conn, span, text, by: _settle_overlapping(
                    ws, conn, user, item_id, span, text, by=by))
+
+
+def _check_record(ws: Workspace, item_id: str, authority_id: str) -> None:
+    """One :class:`LabelError` naming the item when ``authority_id`` is neither ``NIL``
+    nor a record of the project's authority file (nothing is added then)."""
+    from ..linking.authority import authority_records
+    from ..tasks.spans.model import NIL
+
+    if authority_id != NIL and not authority_records(ws, [authority_id]):
+        raise LabelError(f"{item_id}: no record {authority_id!r} in this project's authority "
+                         "file, so no entity was added", item=item_id,
+                         hint="give the id of one of its records (find it by name), NIL "
+                              "when none fits, or leave the record out")
 
 
 def remove_added_span(ws: Workspace, user: str, decision_id: int) -> dict[str, Any]:

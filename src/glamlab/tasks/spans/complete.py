@@ -380,8 +380,8 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
 
     ``authority_id``: the record of the project's authority file the entity names (or
     ``NIL``: none fits), the reviewer's own link (the gold span carries it, the linker
-    learns from it, the exports give it as the reviewer's); refused, nothing added, for an
-    id the authority file does not have.
+    learns from it, the exports give it as the reviewer's); :func:`glamlab.review.add_span`
+    refuses an id the authority file does not have before it comes here.
 
     ``settle(conn, span, text, decision_id)``, when given, runs in the same transaction
     once the span is stored, ``decision_id`` being the addition's decision
@@ -395,8 +395,6 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
     st = ws.store.t
     layer = layer or MAIN_LAYER
     authority_id = (authority_id or "").strip() or None
-    if authority_id is not None:
-        _check_record(ws, item_id, authority_id)
     with ws.store.write() as conn:
         before = gold_state(conn, ws, item_id)
         text = item_text(conn, ws, item_id, "to add an entity to")
@@ -464,19 +462,6 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
             "layer": layer, "authority_id": authority_id, "text": text[start:end], "split": split or "train", "spans": len(spans) + 1,
             "waits": waits, "decision_id": decision_id, "settled": settled,
             "earlier_gold": base.note()}
-
-
-def _check_record(ws: Workspace, item_id: str, authority_id: str) -> None:
-    """One :class:`LabelError` naming the item when ``authority_id`` is neither ``NIL``
-    nor a record of the project's authority file."""
-    from ...actions.link import NIL
-    from ...linking.authority import authority_records
-
-    if authority_id != NIL and not authority_records(ws, [authority_id]):
-        raise LabelError(f"{item_id}: no record {authority_id!r} in this project's authority "
-                         "file, so no entity was added", item=item_id,
-                         hint="give the id of one of its records (find it by name), NIL "
-                              "when none fits, or leave the record out")
 
 
 #: ``decisions.action`` an added span's decision (:data:`glamlab.tasks.people.ADDED`)
