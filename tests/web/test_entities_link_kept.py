@@ -9,6 +9,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.web.conftest import csrf_of, login
 from tests.web.test_entities_link_provenance import _linked_rows
 from tests.web.test_entities_review import entities_ws as entities_ws  # the fixture
@@ -40,6 +42,19 @@ def _exported(ws: Any, tmp_path: Path, item_id: str, start: int, end: int
         rows = [r for r in csv.DictReader(fh) if r["item_id"] == item_id
                 and (int(r["start"]), int(r["end"])) == (start, end)]
     return ents, rows
+
+
+def _free_words(ws: Any, item_id: str, text: str) -> tuple[int, int]:
+    """The offsets of a word of four letters or more no open queue row of the text
+    covers."""
+    import re
+
+    from glamlab.review import peek_queue
+
+    taken = [(r["value"]["start"], r["value"]["end"]) for r in peek_queue(ws, limit=500)
+             if r["item_id"] == item_id]
+    return next((m.start(), m.end()) for m in re.finditer(r"[^\W\d_]{4,}", text)
+                if not any(b < m.end() and m.start() < e for b, e in taken))
 
 
 def test_whole_text_checked_keeps_the_linkers_mark(entities_ws: Any, tmp_path: Path) -> None:
@@ -166,12 +181,9 @@ def test_an_entity_added_on_a_card_is_linked_there(entities_ws: Any, tmp_path: P
     of the project's authority file, or NIL), checked against the file, and saves it as
     the reviewer's link (not the linker's): the gold span, the linker's lessons and the
     exports carry it."""
-    import re
-
     from fastapi.testclient import TestClient
 
     from glamlab.actions.link import training_mentions
-    from glamlab.review import peek_queue
     from glamlab.tasks.spans import gold_spans
     from glamlab.web import create_app
 
@@ -179,10 +191,7 @@ def test_an_entity_added_on_a_card_is_linked_there(entities_ws: Any, tmp_path: P
     row = _linked_rows(ws, tmp_path)[0]
     rid, item_id, record = row["id"], row["item_id"], row["link"]["authority_id"]
     text = next(iter(ws.items(ids=[item_id]))).text or ""
-    taken = [(r["value"]["start"], r["value"]["end"]) for r in peek_queue(ws, limit=500)
-             if r["item_id"] == item_id]
-    start, end = next((m.start(), m.end()) for m in re.finditer(r"[^\W\d_]{4,}", text)
-                      if not any(b < m.end() and m.start() < e for b, e in taken))
+    start, end = _free_words(ws, item_id, text)
     learned = len(training_mentions(ws))
     with TestClient(create_app(ws)) as c:
         assert login(c, "rey").status_code == 303
@@ -213,3 +222,45 @@ def test_an_entity_added_on_a_card_is_linked_there(entities_ws: Any, tmp_path: P
         (record, None)], ents
     assert [(r["authority_id"], r["link_by"], r["confirmed_by"]) for r in rows] == [
         (record, "", "rey")], rows
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_an_entity_to_add_gets_its_record_found_by_name_in_a_real_browser(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """In Chromium: on "Add an entity the model missed", the reviewer types a part of a
+    record's name in "find it by its name", Down and Enter write the record found into
+    the entity's record field and put the focus on "Add as entity"; added, the gold span
+    carries it."""
+    from glamlab.linking.authority import load_authority
+    from glamlab.tasks.spans import gold_spans
+    from tests.web.conftest import chromium_page
+
+    ws = entities_ws
+    row = _linked_rows(ws, tmp_path)[0]
+    rec = next(r for r in load_authority(ws) if r.record_id == row["link"]["authority_id"])
+    rid, item_id = row["id"], row["item_id"]
+    text = next(iter(ws.items(ids=[item_id]))).text or ""
+    start, end = _free_words(ws, item_id, text)
+    with chromium_page(ws, "/queue?limit=500", csp=True) as (sync_api, page, errors):
+        page.fill(f"#add_start_{rid}", str(start))
+        page.fill(f"#add_end_{rid}", str(end))
+        page.select_option(f"#add_label_{rid}", row["label"])
+        page.locator(f"#find_add_{rid}").focus()
+        page.keyboard.type(rec.label[:5])
+        options = page.locator(f"#found_list_add_{rid} [role=option]")
+        sync_api.expect(options.filter(has_text=f"({rec.record_id})")).to_have_count(1)
+        n = [o.get_attribute("data-id") for o in options.all()].index(rec.record_id)
+        for _ in range(n + 1):
+            page.keyboard.press("ArrowDown")
+        page.keyboard.press("Enter")
+        assert page.input_value(f"#authority_add_{rid}") == rec.record_id
+        add = page.locator(f'#add_start_{rid} >> xpath=ancestor::fieldset'
+                           '//button[@formaction="/queue/add-span"]')
+        sync_api.expect(add).to_be_focused()
+        page.keyboard.press("Enter")
+        sync_api.expect(page.locator("#queue-status")).to_contain_text("Entity added")
+        assert not errors, errors
+    mine = [s for s in gold_spans(ws, [item_id])[item_id] if (s.start, s.end) == (start, end)]
+    assert [(s.authority_id, s.attrs.get("link_by")) for s in mine] == [
+        (rec.record_id, None)], mine
