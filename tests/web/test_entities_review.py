@@ -529,7 +529,7 @@ def test_a_reviewer_adds_an_entity_the_model_missed(entities_ws: Any, tmp_path: 
         assert r.status_code == 200, r.text
         assert r.json() | {"decision_id": 0} == {
             "item_id": "fresh", "start": 9, "end": 15, "label": "PROD", "layer": "entity",
-            "text": "lettre",
+            "authority_id": None, "text": "lettre",
             "split": "train", "spans": 2, "waits": True, "decision_id": 0, "settled": [],
             "earlier_gold": None}
         r = c.post("/api/texts/fresh/spans", json={"start": 12, "end": 18, "label": "PER"},

@@ -1406,8 +1406,13 @@ def _prediction_row(group: Sequence[Any], item: Item,
             # its own link only: a nested span where a main one is linked has none
             link = (links or {}).get((item.item_id, start, end, label, layer))
             by_linker = bool(v.get("link_by"))  # a correction that left the link as it was
-            if link is None and by_linker:  # another type: the linker's of the predicted span
-                link = (links or {}).get((item.item_id, start, end,
+            if link is None and by_linker:
+                # another type or other boundaries: the linker's link of the predicted
+                # span (its offsets as the model gave them), with its score
+                pv = e.predicted if isinstance(e.predicted, dict) else {}
+                at = ((int(pv["start"]), int(pv["end"])) if "start" in pv and "end" in pv
+                      else (start, end))
+                link = (links or {}).get((item.item_id, *at,
                                           str(e.row.get("predicted_value") or ""), layer))
             # a link the reviewer confirmed or chose wins over the linker's current one;
             # on a span the gold holds, the gold span's link (a person's) wins

@@ -212,6 +212,9 @@ class Exported:
     #: ``row["score"]`` at full precision (the row's is rounded to 6 decimals, for a
     #: spreadsheet's eyes): what Parquet, a file for data tools, holds
     exact_score: float | None = None
+    #: the model's own candidate value where a person's decision replaced it (a span's
+    #: predicted offsets, which the linker's link of a corrected span is kept under)
+    predicted: Any = None
 
 
 def columns(kind: TaskKind[Any, Any]) -> list[str]:
@@ -476,7 +479,8 @@ def _rows(ws: Workspace, mv: ModelVersion, field: str, batches: Iterator[list[De
                     extra[chance[0]] = (None if p is None else
                                         round(p if d.label == chance[1] else 1 - p, 6))
                 yield Exported(row, d.item, final, extra,
-                               None if row["score"] is None else float(d.score))
+                               None if row["score"] is None else float(d.score),
+                               predicted=d.value)
             if n + 1 < len(batch) and batch[n + 1].item.item_id == d.item.item_id:
                 continue
             ds, start = batch[start:n + 1], n + 1  # the item's decisions

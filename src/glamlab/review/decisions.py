@@ -924,10 +924,13 @@ def unmark_record_checked(ws: Workspace, user: str, item_id: str, *,
 
 
 def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
-             label: str, *, layer: str | None = None) -> dict[str, Any]:
+             label: str, *, layer: str | None = None,
+             authority_id: str | None = None) -> dict[str, Any]:
     """An entities reviewer adds an entity the model missed: the words ``start``-``end``
     of the text are a ``label`` (of span ``layer``: the main one by default, else a
-    layer the project knows, such as HIPE's ``nested`` or ``metonymic``). It becomes the reviewer's gold span on the text, as a
+    layer the project knows, such as HIPE's ``nested`` or ``metonymic``), linked to
+    ``authority_id`` when given (a record of the authority file, or ``NIL``: the
+    reviewer's own link). It becomes the reviewer's gold span on the text, as a
     decision on a predicted span does (:func:`glamlab.tasks.spans.complete.add_span`,
     which says what is refused).
 
@@ -944,9 +947,25 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
     if task_kind(ws.card).name != "entities":
         raise LabelError("adding a span is for entities projects", item=item_id,
                          hint="give the item its labels on the labelling page instead")
+    authority_id = (authority_id or "").strip() or None
+    if authority_id is not None:
+        _check_record(ws, item_id, authority_id)
     return add(ws, item_id, start, end, label, user=user, layer=layer,
-               settle=lambda conn, span, text, by: _settle_overlapping(
+               authority_id=authority_id, settle=lambda conn, span, text, by: _settle_overlapping(
                    ws, conn, user, item_id, span, text, by=by))
+
+
+def _check_record(ws: Workspace, item_id: str, authority_id: str) -> None:
+    """One :class:`LabelError` naming the item when ``authority_id`` is neither ``NIL``
+    nor a record of the project's authority file (nothing is added then)."""
+    from ..linking.authority import authority_records
+    from ..tasks.spans.model import NIL
+
+    if authority_id != NIL and not authority_records(ws, [authority_id]):
+        raise LabelError(f"{item_id}: no record {authority_id!r} in this project's authority "
+                         "file, so no entity was added", item=item_id,
+                         hint="give the id of one of its records (find it by name), NIL "
+                              "when none fits, or leave the record out")
 
 
 def remove_added_span(ws: Workspace, user: str, decision_id: int) -> dict[str, Any]:

@@ -286,6 +286,10 @@ class SpanIn(BaseModel):
                     "project knows, such as HIPE's nested (an entity inside another) or "
                     "metonymic (what a name stands for); an unknown layer is refused, "
                     "naming the layers there are")
+    authority_id: str | None = Field(
+        None, max_length=500,
+        description="the record of the project's authority file it names (or NIL: none "
+                    "fits), saved as your link; an id the file does not have is refused")
 
 
 class SpanAddedOut(BaseModel):
@@ -294,6 +298,8 @@ class SpanAddedOut(BaseModel):
     end: int
     label: str
     layer: str = Field(description="its span layer (entity: the main one)")
+    authority_id: str | None = Field(None, description="its authority record (or NIL), "
+                                                       "when one was given")
     text: str = Field(description="the words the span covers")
     split: str
     spans: int = Field(description="the text's gold spans now")
@@ -628,6 +634,9 @@ def _span_correction(ws: Any, body: DecisionIn) -> tuple[str, str | None, Any]:
         value["layer"] = old["layer"]
     # the record chosen, else (another type or boundaries) the linker's link kept, as the
     # page saves it: the export looks the linker's up by the predicted span
+    # (the one rule the queue page keeps too: a record sent is one the reviewer chose or
+    # checked, as the page's "I checked this record" box says; one left out stays the
+    # linker's)
     if link is not None:  # sent: the reviewer's choice (the linker's record too)
         value["authority_id"] = link
     elif linked is not None:  # left as the linker gave it: the linker's, not the reviewer's
@@ -856,9 +865,10 @@ def post_text_span(request: Request, item_id: str, body: SpanIn,
     span.
     ``layer`` adds a nested or metonymic entity (HIPE's layers, or another the project's
     spans have): it may overlap the spans of other layers, and the exports keep its
-    layer; an unknown layer is refused (422) with the layers there are."""
+    layer; an unknown layer is refused (422) with the layers there are. ``authority_id``
+    links it to a record of the project's authority file (or ``NIL``), as yours."""
     added = review.add_span(_ws(request), user.username, item_id, body.start, body.end,
-                            body.label, layer=body.layer)
+                            body.label, layer=body.layer, authority_id=body.authority_id)
     request.app.state.queue_counts.decided(added["settled"])
     return added
 

@@ -357,7 +357,8 @@ def layer_known(ws: Workspace, conn: sa.Connection, layer: str) -> bool:
 
 def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
              user: str, settle: Callable[[sa.Connection, Span, str, int], list[dict[str, Any]]]
-             | None = None, layer: str | None = None) -> dict[str, Any]:
+             | None = None, layer: str | None = None,
+             authority_id: str | None = None) -> dict[str, Any]:
     """A reviewer adds an entity the model missed: the words ``start``-``end`` (character
     offsets, end not included; spaces at either end are left out) of ``item_id``'s text
     are a ``label``, of span ``layer`` (default the main one; a nested or metonymic
@@ -377,6 +378,11 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
     words since), how many of them still fit the text and were carried over into the new
     set, and how many were dropped (:class:`~.gold.GoldBase`; they stay in the history).
 
+    ``authority_id``: the record of the project's authority file the entity names (or
+    ``NIL``: none fits), the reviewer's own link (the gold span carries it, the linker
+    learns from it, the exports give it as the reviewer's); :func:`glamlab.review.add_span`
+    refuses an id the authority file does not have before it comes here.
+
     ``settle(conn, span, text, decision_id)``, when given, runs in the same transaction
     once the span is stored, ``decision_id`` being the addition's decision
     (:func:`glamlab.review.add_span` decides there the model's open queued spans that
@@ -388,6 +394,7 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
 
     st = ws.store.t
     layer = layer or MAIN_LAYER
+    authority_id = (authority_id or "").strip() or None
     with ws.store.write() as conn:
         before = gold_state(conn, ws, item_id)
         text = item_text(conn, ws, item_id, "to add an entity to")
@@ -402,7 +409,7 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
                 start += 1
             while end > start and text[end - 1].isspace():
                 end -= 1
-        span = Span(start, end, label, layer=layer)
+        span = Span(start, end, label, layer=layer, authority_id=authority_id)
         problems = check_spans(text, [span], labels=ws.card.labels, item_id=item_id)
         if problems:
             raise LabelError(problems[0][1], item=item_id,
@@ -431,6 +438,8 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
         value: dict[str, Any] = {"start": start, "end": end, "text": text[start:end]}
         if layer != MAIN_LAYER:  # as a correction of a nested span keeps it
             value["layer"] = layer
+        if authority_id is not None:  # the reviewer's link (the exports read it here)
+            value["authority_id"] = authority_id
         ins = conn.execute(st.decisions.insert().values(
             queue_id=None, item_id=item_id, prediction_id=None, user=user, action=ADDED,
             label=label, value=value, seen_version=None, created_at=stamp))
@@ -450,7 +459,7 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
                               + " back in the queue" if settled else ""))
         waits = item_id in partial_gold(ws, [item_id], conn)
     return {"item_id": item_id, "start": start, "end": end, "label": label,
-            "layer": layer, "text": text[start:end], "split": split or "train", "spans": len(spans) + 1,
+            "layer": layer, "authority_id": authority_id, "text": text[start:end], "split": split or "train", "spans": len(spans) + 1,
             "waits": waits, "decision_id": decision_id, "settled": settled,
             "earlier_gold": base.note()}
 

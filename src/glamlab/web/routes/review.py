@@ -468,16 +468,19 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     if correct and link is None and kept:
         # a correction (another type, or new boundaries) with the link left as the linker
         # had it, a record or NIL: the person's span keeps that link (the export looks
-        # the linker's up by the predicted span, which the correction changed), as the
-        # linker's: the reviewer did not choose it (a number key changes the type and
-        # saves whatever the list shows): the gold span and the exports say it is the
-        # linker's, and the linker does not learn it back
+        # the linker's up by the predicted span, which the correction changed). Unless
+        # the reviewer ticked "I checked this record" (``link_checked_ID``), it stays the
+        # linker's: they did not choose it (a number key changes the type and saves
+        # whatever the list shows), so the gold span and the exports say it is the
+        # linker's, and the linker does not learn it back. Ticked, it is the reviewer's
+        # own link, as POST /api/decisions saves a record sent in ``authority_id``.
         from ...actions.link import LINK_BY_LINKER
 
         chosen = str(form.get(f"authority_{queue_id}") or "").strip()
         if chosen == kept:
-            value = {**(value if isinstance(value, dict) else {}), "authority_id": kept,
-                     "link_by": LINK_BY_LINKER}
+            value = {**(value if isinstance(value, dict) else {}), "authority_id": kept}
+            if not form.get(f"link_checked_{queue_id}"):
+                value["link_by"] = LINK_BY_LINKER
     try:
         result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
                                label=label if correct else None,
@@ -684,7 +687,9 @@ def queue_record_unchecked(request: Request, form: FormData = Depends(form_of),
 def queue_add_span(request: Request, form: FormData = Depends(form_of),
                    user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
     """An entities reviewer adds an entity the model missed: the words selected in a
-    card's text, with the type chosen (:func:`review.add_span`). Refused with the reason
+    card's text, with the type chosen, and, where the project has an authority file, the
+    record it names (``add_authority_ID``: an id or NIL, the reviewer's link;
+    :func:`review.add_span`). Refused with the reason
     shown on the queue page itself, the selection kept."""
     row = str(form.get("add_span") or "")
     item_id = str(form.get(f"add_item_{row}") or "")
@@ -693,6 +698,8 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
     raw = [str(form.get(f"add_{side}_{row}") or "").strip() for side in ("start", "end")]
     label = str(form.get(f"add_label_{row}") or "")
     layer = str(form.get(f"add_layer_{row}") or "") or None  # none: the main layer
+    # its record in the authority file (or NIL), typed or found by name: the reviewer's
+    record = " ".join(str(form.get(f"add_authority_{row}") or "").split())[:500] or None
     back = _queue_view(form, request.app.state.ws.card.labels)
     start = end = None
     try:
@@ -703,12 +710,12 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
                                hint="select the words of the entity in the text first (or "
                                     "type its start and end)") from None
         added = review.add_span(request.app.state.ws, user.username, item_id, start, end,
-                                label, layer=layer)
+                                label, layer=layer, authority_id=record)
     except GlamlabError as exc:
         page = _queue(request, user, **back, kind="", status=422,
                       add_problem={"row": row, "message": exc.message, "hint": exc.hint,
                                    "start": start, "end": end, "label": label,
-                                   "layer": layer})
+                                   "layer": layer, "authority": record})
         # the address stays the queue's (a reload shows the queue, not this POST)
         page.headers["HX-Replace-Url"] = "/queue?" + urlencode(back)
         return page

@@ -710,10 +710,14 @@
   // offered it) and the focus goes to "Save type, link and boundaries". Enter never
   // submits the page from the field (it would press the form's first button). Without
   // the script, "Search records" posts the search and the page lists what it found.
+  // The same finder on "Add an entity the model missed" (data-record-find-add, shown by
+  // the script only): the record picked is written into the entity's record field, and
+  // the focus goes to "Add as entity".
   function setupRecordFind(root) {
-    root.querySelectorAll("[data-record-find]").forEach(function (box) {
+    root.querySelectorAll("[data-record-find], [data-record-find-add]").forEach(function (box) {
       if (box.dataset.ready) return;
       box.dataset.ready = "1";
+      box.hidden = false;
       var id = box.dataset.for;
       var input = box.querySelector("#find_" + id);
       var select = document.getElementById("authority_" + id);
@@ -781,8 +785,9 @@
         var q = input.value.trim();
         if (!q) { close(); found = []; list.textContent = ""; say(""); return; }
         var n = ++asked;
+        var type = box.dataset.labelFrom ? document.getElementById(box.dataset.labelFrom) : null;
         var url = "/api/authority?limit=10&q=" + encodeURIComponent(q) +
-                  "&label=" + encodeURIComponent(box.dataset.label || "");
+                  "&label=" + encodeURIComponent((type ? type.value : box.dataset.label) || "");
         fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
           .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
           .then(function (recs) { if (n === asked) show(q, recs); })
@@ -793,6 +798,16 @@
       function pick(i) {
         var rec = found[i];
         if (!rec) return;
+        if (select.tagName !== "SELECT") {  // the record field of an entity to add
+          select.value = rec.id;
+          select.dispatchEvent(new Event("change", {bubbles: true}));
+          close();
+          say("Chosen: " + rec.label + " (" + rec.id + "). Press \u201cAdd as entity\u201d to add it with this record.");
+          var adding = box.closest("[data-span-add]");
+          var add = adding && adding.querySelector('[formaction="/queue/add-span"]');
+          if (add) add.focus();
+          return;
+        }
         var opt = Array.prototype.find.call(select.options, function (o) { return o.value === rec.id; });
         if (!opt) {
           var group = select.querySelector("optgroup[data-found]");
