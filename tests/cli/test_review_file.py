@@ -351,3 +351,28 @@ def test_labels_holding_a_comma_are_quoted_in_the_fix(make_ws, tmp_path, capsys)
     code, _o, err = run_cli(capsys, ws, "review", "import", str(out), "--by", "maria")
     assert code == 1
     assert "fix: write one of 'nature', 'emotions, concepts and ideas' in correct_to" in err
+
+
+def test_a_jsonl_file_not_utf8_and_an_id_too_large_are_said_not_a_traceback(
+        make_ws, tmp_path, capsys):
+    """A JSONL file saved as Latin-1 raised UnicodeDecodeError, and a queue_id of 1e20
+    (a spreadsheet's number) OverflowError from SQLite: each is now one line with the
+    fix (the file refused; the row refused, the others recorded)."""
+    ws = _queued(make_ws, tmp_path)
+    out = tmp_path / "queue.csv"
+    assert run_cli(capsys, ws, "review", "list", "-o", str(out))[0] == 0
+    rows = _sheet(out)
+    latin = tmp_path / "decided.jsonl"
+    latin.write_bytes((json.dumps({**rows[0], "decision": "accept", "title": "été"},
+                                  ensure_ascii=False) + "\n").encode("latin-1"))
+    code, _o, err = run_cli(capsys, ws, "review", "import", str(latin), "--by", "maria")
+    assert code == 2 and "decided.jsonl is not UTF-8 text" in err, err
+    assert "fix: save it as UTF-8" in err and not _decisions(ws)
+    big = [{**rows[0], "decision": "accept", "queue_id": "1e20"},
+           {**rows[1], "decision": "reject"}]
+    filled = tmp_path / "decided.csv"
+    _write(filled, big)
+    code, o, err = run_cli(capsys, ws, "review", "import", str(filled), "--by", "maria")
+    assert code == 1, err
+    assert "queue_id '1e20' and version" in err and "should be numbers" in err
+    assert o.strip().startswith("1 decision recorded as maria, 1 refused")

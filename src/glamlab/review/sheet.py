@@ -151,6 +151,10 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]],
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise LabelError(f"cannot read {path}: {exc.strerror}", hint="check the path") from exc
+        except UnicodeDecodeError as exc:
+            raise LabelError(f"{path.name} is not UTF-8 text; nothing was recorded",
+                             hint="save it as UTF-8 (glamlab review list --format jsonl "
+                                  "writes UTF-8), then import it again") from exc
         columns: list[str] = []
         rows: list[tuple[int, dict[str, Any]]] = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -313,12 +317,13 @@ def _labels(labels: list[str]) -> str:
 
 
 def _whole(cell: str) -> int | None:
-    """A whole number as the listing wrote it (a spreadsheet may save 12 as 12.0)."""
+    """A whole number as the listing wrote it (a spreadsheet may save 12 as 12.0); None
+    for anything else, a number too large for the database's ids among them."""
     try:
         n = float(cell)
     except ValueError:
         return None
-    return int(n) if n.is_integer() else None
+    return int(n) if n.is_integer() and 0 <= n < 2**63 else None
 
 
 def _queue_row(ws: Workspace, queue_id: int) -> dict[str, Any] | None:
