@@ -376,3 +376,35 @@ def test_a_jsonl_file_not_utf8_and_an_id_too_large_are_said_not_a_traceback(
     assert code == 1, err
     assert "queue_id '1e20' and version" in err and "should be numbers" in err
     assert o.strip().startswith("1 decision recorded as maria, 1 refused")
+
+
+@pytest.mark.parametrize("name", ["queue.csv", "queue.xlsx", "queue.jsonl"])
+def test_the_listed_queue_is_owner_only_and_a_missing_folder_is_made(make_ws, tmp_path,
+                                                                       capsys, name):
+    """The queue's titles are the collection's data: written as every export is, owner-
+    only (it was 0644 by the umask, an existing file keeping a wider mode), and into a
+    folder made for it (a missing folder was a FileNotFoundError traceback)."""
+    import stat
+
+    pytest.importorskip("openpyxl")
+    ws = _queued(make_ws, tmp_path)
+    out = tmp_path / "new" / name
+    code, _o, err = run_cli(capsys, ws, "review", "list", "-o", str(out))
+    assert code == 0, err
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.stat().st_size > 0
+    out.chmod(0o644)  # an existing file loses its wider mode too
+    assert run_cli(capsys, ws, "review", "list", "-o", str(out))[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_a_refused_list_leaves_the_file_named_as_it_was(make_ws, tmp_path, capsys):
+    """``open_rows`` is a generator: its refusal (an entities project) came only once the
+    output was opened, so ``-o`` emptied the file it named (a person's own queue.csv)
+    before the error. The refusal now comes before anything is written."""
+    ws = make_ws("ner", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC"])
+    out = tmp_path / "queue.csv"
+    out.write_text("my own notes\n", encoding="utf-8")
+    code, _o, err = run_cli(capsys, ws, "review", "list", "-o", str(out))
+    assert code == 2 and "entities project" in err, err
+    assert out.read_text(encoding="utf-8") == "my own notes\n"

@@ -59,8 +59,13 @@ def open_rows(ws: Workspace, *, limit: int | None = None,
     """The open queue rows a reviewer is shown (the web queue's definition: rows a gold
     label settles are not asked about), in ``sort`` order, each as the columns of
     :data:`COLUMNS` (``decision`` and ``correct_to`` empty). Leases nothing: a row a web
-    reviewer holds is listed, and its decision refused on import while they hold it."""
+    reviewer holds is listed, and its decision refused on import while they hold it.
+    An entities project is refused here, before a row is asked for (nothing written)."""
     check_kind(ws)
+    return _open_rows(ws, limit, sort)
+
+
+def _open_rows(ws: Workspace, limit: int | None, sort: str) -> Iterator[dict[str, Any]]:
     t = ws.store.t.review_queue
     q = sa.select(t).where(*_filters(t, None, None, None, None)).order_by(*_order(t, sort))
     if limit:
