@@ -351,3 +351,60 @@ def test_labels_holding_a_comma_are_quoted_in_the_fix(make_ws, tmp_path, capsys)
     code, _o, err = run_cli(capsys, ws, "review", "import", str(out), "--by", "maria")
     assert code == 1
     assert "fix: write one of 'nature', 'emotions, concepts and ideas' in correct_to" in err
+
+
+def test_a_jsonl_file_not_utf8_and_an_id_too_large_are_said_not_a_traceback(
+        make_ws, tmp_path, capsys):
+    """A JSONL file saved as Latin-1 raised UnicodeDecodeError, and a queue_id of 1e20
+    (a spreadsheet's number) OverflowError from SQLite: each is now one line with the
+    fix (the file refused; the row refused, the others recorded)."""
+    ws = _queued(make_ws, tmp_path)
+    out = tmp_path / "queue.csv"
+    assert run_cli(capsys, ws, "review", "list", "-o", str(out))[0] == 0
+    rows = _sheet(out)
+    latin = tmp_path / "decided.jsonl"
+    latin.write_bytes((json.dumps({**rows[0], "decision": "accept", "title": "été"},
+                                  ensure_ascii=False) + "\n").encode("latin-1"))
+    code, _o, err = run_cli(capsys, ws, "review", "import", str(latin), "--by", "maria")
+    assert code == 2 and "decided.jsonl is not UTF-8 text" in err, err
+    assert "fix: save it as UTF-8" in err and not _decisions(ws)
+    big = [{**rows[0], "decision": "accept", "queue_id": "1e20"},
+           {**rows[1], "decision": "reject"}]
+    filled = tmp_path / "decided.csv"
+    _write(filled, big)
+    code, o, err = run_cli(capsys, ws, "review", "import", str(filled), "--by", "maria")
+    assert code == 1, err
+    assert "queue_id '1e20' and version" in err and "should be numbers" in err
+    assert o.strip().startswith("1 decision recorded as maria, 1 refused")
+
+
+@pytest.mark.parametrize("name", ["queue.csv", "queue.xlsx", "queue.jsonl"])
+def test_the_listed_queue_is_owner_only_and_a_missing_folder_is_made(make_ws, tmp_path,
+                                                                       capsys, name):
+    """The queue's titles are the collection's data: written as every export is, owner-
+    only (it was 0644 by the umask, an existing file keeping a wider mode), and into a
+    folder made for it (a missing folder was a FileNotFoundError traceback)."""
+    import stat
+
+    pytest.importorskip("openpyxl")
+    ws = _queued(make_ws, tmp_path)
+    out = tmp_path / "new" / name
+    code, _o, err = run_cli(capsys, ws, "review", "list", "-o", str(out))
+    assert code == 0, err
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600 and out.stat().st_size > 0
+    out.chmod(0o644)  # an existing file loses its wider mode too
+    assert run_cli(capsys, ws, "review", "list", "-o", str(out))[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_a_refused_list_leaves_the_file_named_as_it_was(make_ws, tmp_path, capsys):
+    """``open_rows`` is a generator: its refusal (an entities project) came only once the
+    output was opened, so ``-o`` emptied the file it named (a person's own queue.csv)
+    before the error. The refusal now comes before anything is written."""
+    ws = make_ws("ner", task="entities", kind="entities", modality="text",
+                 labels=["PER", "LOC"])
+    out = tmp_path / "queue.csv"
+    out.write_text("my own notes\n", encoding="utf-8")
+    code, _o, err = run_cli(capsys, ws, "review", "list", "-o", str(out))
+    assert code == 2 and "entities project" in err, err
+    assert out.read_text(encoding="utf-8") == "my own notes\n"

@@ -48,3 +48,26 @@ def test_the_progress_line_does_not_count_refused_items(make_ws, tmp_path, capsy
     lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("ingest: ")]
     # d1 is here already (counted as an item, unchanged); d2 is refused
     assert lines and lines[-1].startswith("ingest: 1 item, 1 problem"), lines
+
+
+def test_a_page_image_whose_ocr_text_is_here_already_is_not_dropped_silently(make_ws,
+                                                                            tmp_path):
+    """The text is here (a table of texts), then its page image comes with the same OCR
+    text: the image is not here, so it is not "unchanged": it stays refused, named, with
+    the fix (it was counted unchanged, exit 0, the scan left out under a note)."""
+    from .conftest import write_jpeg
+    from .samples import ALTO_TEXT, alto
+
+    ws = make_ws("t", modality="text", labels=["fr", "de"])
+    table = tmp_path / "texts.csv"
+    table.write_text('id,text\nscan_0001,"' + ALTO_TEXT + '"\n', encoding="utf-8")
+    assert ws.ingest([table], id_column="id", text_column="text").added == 1
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    write_jpeg(folder / "scan_0001.jpg", (120, 180))
+    (folder / "ocr.xml").write_text(alto(4, image="scan_0001.jpg"))
+    report = ws.ingest([folder])
+    assert (report.unchanged, report.same_text, report.failed) == (0, 0, 1)
+    said = {p["item"]: p for p in report.problems}
+    assert "scan_0001" in said and "--allow-source-change" in said["scan_0001"]["hint"]
+    assert ws.item("scan_0001").modality == "text"

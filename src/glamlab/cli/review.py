@@ -59,15 +59,18 @@ def list_(ctx: click.Context, limit: int, sort: str, fmt: str | None,
         fmt = {".jsonl": "jsonl", ".ndjson": "jsonl", ".xlsx": "xlsx"}.get(suffix, "csv")
     if fmt == "xlsx" and output is None:
         raise click.UsageError("an Excel workbook is written to a file: add -o FILE.xlsx")
+    from ..files import open_private
+
     ws = open_ws(ctx)
     rows = open_rows(ws, limit=limit or None, sort=sort)
+    # owner-only, as every export (the items' titles are the collection's data)
     if output is None:
         n, warning = write_rows(rows, sys.stdout, fmt, bom=False)
     elif fmt == "xlsx":
-        with open(output, "wb") as bfh:
+        with open_private(output, "wb") as bfh:
             n, warning = write_rows(rows, bfh, fmt, bom=False)
     else:
-        with open(output, "w", newline="", encoding="utf-8") as fh:
+        with open_private(output, "w", newline="", encoding="utf-8") as fh:
             n, warning = write_rows(rows, fh, fmt, bom=True)
     if warning:
         click.echo(f"warning: {warning}", err=True)

@@ -655,14 +655,17 @@ def _same_texts(conn: sa.Connection, t: Any, clashes: dict[str, Record]
     same: dict[str, tuple[str, list[str]]] = {}
     ids = list(clashes)
     for i in range(0, len(ids), 900):
-        for item_id, text, meta, source in conn.execute(
-            sa.select(t.items.c.item_id, t.items.c.text, t.items.c.meta, t.items.c.source)
+        for item_id, text, meta, source, modality, uri in conn.execute(
+            sa.select(t.items.c.item_id, t.items.c.text, t.items.c.meta, t.items.c.source,
+                      t.items.c.modality, t.items.c.uri)
             .where(t.items.c.is_current.is_(True), t.items.c.item_id.in_(ids[i : i + 900]))
         ):
             rec = clashes[item_id]
             if not text or not rec.text or (text != rec.text
                                             and text.split() != rec.text.split()):
                 continue
+            if rec.modality == "image" and (modality != "image" or uri != rec.uri):
+                continue  # it brings a page image the kept item has not: not here already
             meta = meta or {}
             new = rec.meta or {}
             same[item_id] = (source, sorted(k for k in set(meta) | set(new)

@@ -59,8 +59,13 @@ def open_rows(ws: Workspace, *, limit: int | None = None,
     """The open queue rows a reviewer is shown (the web queue's definition: rows a gold
     label settles are not asked about), in ``sort`` order, each as the columns of
     :data:`COLUMNS` (``decision`` and ``correct_to`` empty). Leases nothing: a row a web
-    reviewer holds is listed, and its decision refused on import while they hold it."""
+    reviewer holds is listed, and its decision refused on import while they hold it.
+    An entities project is refused here, before a row is asked for (nothing written)."""
     check_kind(ws)
+    return _open_rows(ws, limit, sort)
+
+
+def _open_rows(ws: Workspace, limit: int | None, sort: str) -> Iterator[dict[str, Any]]:
     t = ws.store.t.review_queue
     q = sa.select(t).where(*_filters(t, None, None, None, None)).order_by(*_order(t, sort))
     if limit:
@@ -151,6 +156,10 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]],
             text = path.read_text(encoding="utf-8-sig")
         except OSError as exc:
             raise LabelError(f"cannot read {path}: {exc.strerror}", hint="check the path") from exc
+        except UnicodeDecodeError as exc:
+            raise LabelError(f"{path.name} is not UTF-8 text; nothing was recorded",
+                             hint="save it as UTF-8 (glamlab review list --format jsonl "
+                                  "writes UTF-8), then import it again") from exc
         columns: list[str] = []
         rows: list[tuple[int, dict[str, Any]]] = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -313,12 +322,13 @@ def _labels(labels: list[str]) -> str:
 
 
 def _whole(cell: str) -> int | None:
-    """A whole number as the listing wrote it (a spreadsheet may save 12 as 12.0)."""
+    """A whole number as the listing wrote it (a spreadsheet may save 12 as 12.0); None
+    for anything else, a number too large for the database's ids among them."""
     try:
         n = float(cell)
     except ValueError:
         return None
-    return int(n) if n.is_integer() else None
+    return int(n) if n.is_integer() and 0 <= n < 2**63 else None
 
 
 def _queue_row(ws: Workspace, queue_id: int) -> dict[str, Any] | None:
