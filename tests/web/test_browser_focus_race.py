@@ -37,8 +37,11 @@ def test_a_label_sent_while_the_agreement_line_loads_keeps_the_focus(queued_ws: 
             first = page.locator('input[name="item_id"]').first.get_attribute("value")
             page.focus('[data-key="2"]')
             page.keyboard.press("Enter")
-            while "agreement" not in held or "label" not in held:  # both on their way
+            for _ in range(1500):  # both on their way (30 s at most)
+                if "agreement" in held and "label" in held:
+                    break
                 page.wait_for_timeout(20)
+            assert set(held) == {"agreement", "label"}, f"held only {sorted(held)}"
             page.evaluate("""() => { window.__agreementSettled = false;
               document.addEventListener('htmx:afterSettle', e => {
                 const c = e.detail && e.detail.requestConfig;
