@@ -39,3 +39,32 @@ def test_a_share_change_quotes_the_corrected_shares_with_their_intervals() -> No
     words = " ".join(label_summary(res, "x"))
     assert ("the corrected share goes from 12% (95% interval 8% to 16%) to 22% (95% "
             "interval 18% to 27%): the intervals do not overlap") in words
+
+
+def test_groups_labelled_throughout_are_said_to_be_counted_not_an_interval_of_no_width(
+) -> None:
+    """A group whose items people all labelled has its exact share: the summary read
+    "corrected for the model's measured errors the share is 73%, 95% interval 73% to 73%"
+    and "cannot tell whether the share changed" (the web page of ``glamlab demo trends``,
+    whose sample is labelled throughout)."""
+    exact = "every item labelled: the share is exact"
+    rows = [TrendRow("1950s", "x", 40, 0.5, 0.35, 0.65, 0.675, 0.675, 0.675, "cpcc",
+                     f"{exact} (27 of 40)", labelled=40),
+            TrendRow("1970s", "x", 77, 0.87, 0.8, 0.93, 0.7273, 0.7273, 0.7273, "cpcc",
+                     f"{exact} (56 of 77)", labelled=77)]
+    res = TrendResult(by="date:decade", model="m@1", method="cpcc", labels=["x"], rows=rows,
+                      rates={"x": {}}, settings={"corrected": True,
+                                                 "between_group_error": False})
+    words = " ".join(label_summary(res, "x"))
+    assert "interval 73% to 73%" not in words and "measured errors" not in words, words
+    assert ("The largest group, 1970s (77 items): the model puts the label on 87% of them "
+            "(the raw count); people labelled every one of them, so the share is counted, "
+            "not estimated: 73%, exactly.") in words
+    assert ("From 1950s to 1970s the share goes from 68% to 73%, counted exactly: people "
+            "labelled every item of both groups.") in words
+    assert "cannot tell" not in words
+    # a group partly labelled is still an estimate with its interval
+    rows[1].labelled = 70
+    rows[1].low, rows[1].high = 0.70, 0.75
+    words = " ".join(label_summary(res, "x"))
+    assert "95% interval 70% to 75%" in words and "counted, not estimated" not in words
