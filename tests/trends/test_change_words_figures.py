@@ -68,3 +68,22 @@ def test_groups_labelled_throughout_are_said_to_be_counted_not_an_interval_of_no
     rows[1].low, rows[1].high = 0.70, 0.75
     words = " ".join(label_summary(res, "x"))
     assert "95% interval 70% to 75%" in words and "counted, not estimated" not in words
+
+
+def test_no_group_large_enough_names_a_coarser_grouping_that_exists() -> None:
+    """Grouped by artist (459 groups of a few records each, Tate dev), the words said
+    "group more coarsely (e.g. by century)": an artist has no century. The fix named is one
+    the grouping has."""
+    def said(by: str) -> str:
+        rows = [TrendRow(g, "x", 3, 0.5, 0.1, 0.9, 0.5, 0.1, 0.9, "cpcc",
+                         "too few items: n=3 (fewer than 30)") for g in ("a", "b")]
+        res = TrendResult(by=by, model="m@1", method="cpcc", labels=["x"], rows=rows,
+                          rates={"x": {}}, settings={"corrected": True})
+        return " ".join(label_summary(res, "x"))
+
+    assert "group more coarsely (by a field with fewer values)" in said("artist")
+    assert "century" not in said("artist")
+    assert "group more coarsely (by decade or century)" in said("date:year")
+    assert "group more coarsely (by century)" in said("date:decade")
+    assert "coarsely" not in said("date:century") and "label or bring in more" in said(
+        "date:century")

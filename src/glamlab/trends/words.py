@@ -198,8 +198,14 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
                    + ("; the intervals of small groups are wide." if few or clipped else "."))
     if not ok:
         if flagged and all(r.status.startswith("too few") for r in flagged):
+            # "by century" is a fix only where the groups are years or decades: an artist
+            # or a title is grouped more coarsely by another field
+            bucket = str(result.by).partition(":")[2]
+            coarser = {"year": "by decade or century", "decade": "by century"}.get(
+                bucket, "by a field with fewer values" if not bucket else "")
             out.append("No group is large enough to read on its own: read the chart as a "
-                       "rough picture, or group more coarsely (e.g. by century).")
+                       "rough picture" + (f", or group more coarsely ({coarser})."
+                                          if coarser else "; label or bring in more items."))
         else:
             out.append("No group has a corrected share to read: read the chart's raw share "
                        "as a rough picture.")
