@@ -87,3 +87,22 @@ def test_no_group_large_enough_names_a_coarser_grouping_that_exists() -> None:
     assert "group more coarsely (by century)" in said("date:decade")
     assert "coarsely" not in said("date:century") and "label or bring in more" in said(
         "date:century")
+
+
+def test_one_item_without_a_value_is_not_said_to_be_none_of_them() -> None:
+    """On the demo's page, by medium: "1 of the 400 items (0%) have no value of medium";
+    0% reads as none, and one item has."""
+    from glamlab.trends.words import no_value_words
+
+    def said(n_none: int, by: str = "medium") -> str | None:
+        rows = [TrendRow("Oil", "x", 400 - n_none, 0.5, 0.4, 0.6, 0.5, 0.4, 0.6, "cpcc", "ok"),
+                TrendRow(None, "x", n_none, 0.5, 0.1, 0.9, 0.5, 0.1, 0.9, "cpcc", "ok")]
+        return no_value_words(TrendResult(by=by, model="m@1", method="cpcc", labels=["x"],
+                                          rows=rows, rates={"x": {}}, settings={}))
+
+    assert said(1) == ("1 of the 400 items (under 1%) has no value of medium: it is counted, "
+                       "as the group '(no value)' shown last, not left out.")
+    assert "1 of the 400 items (under 1%) has no year in date" in str(said(1, "date:decade"))
+    assert said(52, "date:decade").startswith(
+        "52 of the 400 items (13%) have no year in date")
+    assert "(1%) have no value" in str(said(4))

@@ -89,14 +89,18 @@ def no_value_words(result: TrendResult, label: str | None = None) -> str | None:
         return None
     things = "texts" if result.settings.get("measure") else "items"
     field, _, bucket = str(result.by).partition(":")
-    share = f" ({undated / total:.0%})" if total else ""
+    # 1 of 400 is "under 1%", not "0%" (which reads as none)
+    share = ("" if not total else " (under 1%)" if undated / total < 0.005
+             else f" ({undated / total:.0%})")
+    one = undated == 1
+    have, they = ("has", "it is") if one else ("have", "they are")
     if bucket:
-        what = (f"have no year in {field} (it is empty, or written without a year from 1000 "
-                f"to 2099, such as 'n.d.' or '?')")
+        what = (f"{have} no year in {field} (it is empty, or written without a year from "
+                f"1000 to 2099, such as 'n.d.' or '?')")
         where = "after the " + ("centuries" if bucket == "century" else bucket + "s")
     else:
-        what, where = f"have no value of {field}", "last"
-    text = (f"{undated:,} of the {total:,} {things}{share} {what}: they are counted, as the "
+        what, where = f"{have} no value of {field}", "last"
+    text = (f"{undated:,} of the {total:,} {things}{share} {what}: {they} counted, as the "
             f"group '(no value)' shown {where}, not left out.")
     # counted over the items matched (predicted or not): at most the group's own count
     other = min(int(result.settings.get("other_dates") or 0), undated) if bucket else 0
