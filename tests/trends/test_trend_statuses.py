@@ -103,6 +103,11 @@ def test_a_trend_before_the_run_has_finished_says_how_many_items_it_counts(make_
     assert any("55 of 163 items predicted so far" in w for w in res.warnings)
     assert res.settings["items_predicted"] == 55 and res.settings["items_matched"] == 163
     assert "55 of 163 items predicted so far" in res.to_html()
+    assert "(glamlab run)" in res.warnings[-1]
+    # the web page names its own page, not the command (a curator has no terminal)
+    web = trends(ws, by="year", label="a", method="cc", n_boot=50, web=True).warnings[-1]
+    assert "55 of 163 items predicted so far" in web and "glamlab run" not in web
+    assert "the page 'Run over the collection'" in web
     main(["-w", str(ws.root), "trends", "--by", "year", "--label", "a", "--method", "cc"])
     assert "WARNING: 55 of 163 items predicted so far" in capsys.readouterr().out
     full = make_ws("full", modality="text", labels=["a", "b"])

@@ -483,8 +483,9 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     if labels and predicted < matched:
         warnings.append(f"{predicted:,} of {matched:,} items predicted so far by {mv.spec}: "
                         "the figures count only those (and the labelled items), not the "
-                        "whole collection; run the model over the rest (glamlab run) or "
-                        "wait for the run in progress to finish.")
+                        "whole collection; run the model over the rest ("
+                        + ("the page 'Run over the collection'" if web else "glamlab run")
+                        + ") or wait for the run in progress to finish.")
     shown = (method + ("+strata" if by_group and corrected else "")
              + ("+pool" if pooled and corrected else ""))
     return TrendResult(by=str(gb), model=mv.spec, method=shown, labels=labels, rows=rows,
