@@ -289,3 +289,21 @@ def test_the_command_line_says_in_words_what_the_figures_say(make_ws, capsys):
     res = trends(ws, by="year", label=["a", "b"], method="cc")
     assert words == [f"  {line}" for label in ("a", "b") for line in label_summary(res, label)]
     assert any(line.startswith("  The largest group, 1850 (40 items)") for line in words)
+
+
+def test_a_trend_whose_items_people_all_labelled_has_no_warning_of_too_narrow_intervals(
+        make_ws):
+    """The demo's project is labelled throughout: its web page said "Read this first: The
+    intervals are too narrow ..." above shares that are each counted exactly."""
+    ws = _known_ws(make_ws)
+    write_csv(ws.root / "rest.csv", ["id", "label"],
+              [[f"x{i}", "a"] for i in range(20, 40)] + [[f"z{i}", "b"] for i in range(5)])
+    from glamlab.tasks.labels import import_labels
+
+    import_labels(ws, ws.root / "rest.csv", split="train")
+    res = trends(ws, by="year", label="a", method="cc", n_boot=50)
+    assert all(r.labelled == r.n for r in res.rows)
+    assert not res.warnings, res.warnings
+    # counted as the model predicted them, the shares are estimates again: the warning is back
+    est = trends(ws, by="year", label="a", method="cc", n_boot=50, known_labels=False)
+    assert any("too narrow" in w for w in est.warnings)

@@ -476,7 +476,9 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     corrected = method not in UNCORRECTED
     between = bool(choice and any(choice.model_sd.values()))
     warnings = []
-    if not between:
+    # where people labelled every item of every group, every share is counted, none
+    # estimated: no method errs, and "the intervals are too narrow" would be wrong
+    if not between and any(r.labelled < r.n for r in rows):
         warnings.append(NO_BETWEEN_GROUP_ERROR)
     counts, other_dates = matched_counts(ws, gb, where)
     matched = sum(counts.values())
