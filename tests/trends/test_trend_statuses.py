@@ -307,3 +307,19 @@ def test_a_trend_whose_items_people_all_labelled_has_no_warning_of_too_narrow_in
     # counted as the model predicted them, the shares are estimates again: the warning is back
     est = trends(ws, by="year", label="a", method="cc", n_boot=50, known_labels=False)
     assert any("too narrow" in w for w in est.warnings)
+
+
+def test_a_filter_given_as_a_string_is_one_clear_error_naming_the_dict(make_ws):
+    """``where="medium=Oil paint"`` (as --where writes it) was read letter by letter: "no
+    item has the metadata field 'm' to filter on"."""
+    import pytest
+
+    from glamlab.errors import TrendsError
+
+    ws = _known_ws(make_ws)
+    with pytest.raises(TrendsError) as exc:
+        trends(ws, by="year", label="a", method="cc", n_boot=20, where="year=1850")
+    assert "it must be a mapping of field to value" in exc.value.message
+    assert exc.value.hint == "give it as a dict, e.g. where={'year': '1850'}"
+    res = trends(ws, by="year", label="a", method="cc", n_boot=20, where={"year": "1850"})
+    assert [r.group for r in res.rows] == ["1850"]

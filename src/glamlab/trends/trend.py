@@ -366,6 +366,15 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                           hint="give the fewest items a group needs not to be flagged, e.g. "
                                f"{MIN_ITEMS} (--min-items {MIN_ITEMS})")
     min_items = int(min_items)
+    if where is not None and not isinstance(where, Mapping):
+        # a string ("medium=Oil paint on canvas", as --where writes it) was read letter by
+        # letter: "no item has the metadata field 'm'"
+        example = (f"where={{{str(where).partition('=')[0].strip()!r}: "
+                   f"{str(where).partition('=')[2].strip()!r}}}"
+                   if isinstance(where, str) and "=" in where else
+                   "where={'medium': 'Oil paint on canvas'}")
+        raise TrendsError(f"where is {where!r}; it must be a mapping of field to value",
+                          hint=f"give it as a dict, e.g. {example}")
     if ws.card.kind == "entities":
         from .entities import entity_trends
 
