@@ -46,6 +46,10 @@ def test_demo_trends_trains_runs_and_says_what_the_trend_shows(tmp_path: Path) -
                         r"intervals leave out how much the method errs from group to group"),
                      text)
     assert f"(method {t['method']})" in text
+    # how to see the same page in the web app (an account first), and why its figures differ
+    assert ("The same page is in the web app: add yourself once (glamlab users add NAME "
+            "--role viewer; it asks for a password), start it (glamlab serve)") in text
+    assert "its shares are counted exactly, not corrected" in text
     page = Path(t["html"]).read_text(encoding="utf-8")
     assert page.count("<svg") == len(SUBJECTS) and "Label: people" in page
 

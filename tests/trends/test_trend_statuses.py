@@ -103,6 +103,11 @@ def test_a_trend_before_the_run_has_finished_says_how_many_items_it_counts(make_
     assert any("55 of 163 items predicted so far" in w for w in res.warnings)
     assert res.settings["items_predicted"] == 55 and res.settings["items_matched"] == 163
     assert "55 of 163 items predicted so far" in res.to_html()
+    assert "(glamlab run)" in res.warnings[-1]
+    # the web page names its own page, not the command (a curator has no terminal)
+    web = trends(ws, by="year", label="a", method="cc", n_boot=50, web=True).warnings[-1]
+    assert "55 of 163 items predicted so far" in web and "glamlab run" not in web
+    assert "the page 'Run over the collection'" in web
     main(["-w", str(ws.root), "trends", "--by", "year", "--label", "a", "--method", "cc"])
     assert "WARNING: 55 of 163 items predicted so far" in capsys.readouterr().out
     full = make_ws("full", modality="text", labels=["a", "b"])
@@ -284,3 +289,37 @@ def test_the_command_line_says_in_words_what_the_figures_say(make_ws, capsys):
     res = trends(ws, by="year", label=["a", "b"], method="cc")
     assert words == [f"  {line}" for label in ("a", "b") for line in label_summary(res, label)]
     assert any(line.startswith("  The largest group, 1850 (40 items)") for line in words)
+
+
+def test_a_trend_whose_items_people_all_labelled_has_no_warning_of_too_narrow_intervals(
+        make_ws):
+    """The demo's project is labelled throughout: its web page said "Read this first: The
+    intervals are too narrow ..." above shares that are each counted exactly."""
+    ws = _known_ws(make_ws)
+    write_csv(ws.root / "rest.csv", ["id", "label"],
+              [[f"x{i}", "a"] for i in range(20, 40)] + [[f"z{i}", "b"] for i in range(5)])
+    from glamlab.tasks.labels import import_labels
+
+    import_labels(ws, ws.root / "rest.csv", split="train")
+    res = trends(ws, by="year", label="a", method="cc", n_boot=50)
+    assert all(r.labelled == r.n for r in res.rows)
+    assert not res.warnings, res.warnings
+    # counted as the model predicted them, the shares are estimates again: the warning is back
+    est = trends(ws, by="year", label="a", method="cc", n_boot=50, known_labels=False)
+    assert any("too narrow" in w for w in est.warnings)
+
+
+def test_a_filter_given_as_a_string_is_one_clear_error_naming_the_dict(make_ws):
+    """``where="medium=Oil paint"`` (as --where writes it) was read letter by letter: "no
+    item has the metadata field 'm' to filter on"."""
+    import pytest
+
+    from glamlab.errors import TrendsError
+
+    ws = _known_ws(make_ws)
+    with pytest.raises(TrendsError) as exc:
+        trends(ws, by="year", label="a", method="cc", n_boot=20, where="year=1850")
+    assert "it must be a mapping of field to value" in exc.value.message
+    assert exc.value.hint == "give it as a dict, e.g. where={'year': '1850'}"
+    res = trends(ws, by="year", label="a", method="cc", n_boot=20, where={"year": "1850"})
+    assert [r.group for r in res.rows] == ["1850"]

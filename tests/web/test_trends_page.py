@@ -227,9 +227,14 @@ def test_a_post_without_the_csrf_token_is_refused(tate: Any) -> None:
 
 @pytest.mark.parametrize(("data", "message", "hint"), [
     ({"by": "painter:decade"}, "the items have no metadata field &#39;painter&#39;",
-     "choose one of: acquisition_year, classification, date_text, medium"),
+     "choose one in the list &#39;Group the items by&#39;: date_text, by decade; "
+     "date_text, by year; date_text, by century; acquisition_year, by decade"),
     ({"by": "date_text:fortnight"}, "&#39;date_text:fortnight&#39; is not a way to group",
-     "choose one of: acquisition_year"),
+     "choose one in the list &#39;Group the items by&#39;: date_text, by decade"),
+    # a field of dates named alone: the hint offers its ways (by decade...), as the list
+    # does, not the field name the value already was ("choose one of: date_text")
+    ({"by": "date_text"}, "&#39;date_text&#39; is not a way to group",
+     "date_text, by decade; date_text, by year; date_text, by century"),
     ({"by": "date_text:decade", "label": "dragons"}, "no label &#39;dragons&#39;",
      "choose one of: abstraction"),
     ({"by": "date_text:decade", "method": "guess"}, "no method &#39;guess&#39;",

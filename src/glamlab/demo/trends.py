@@ -71,7 +71,12 @@ def stage_trends(ws: Workspace, p: DemoProject, say: Say) -> dict[str, Any]:
             say("  " + line)
     say(f"The chart (one per subject, corrected share with its band, raw share dashed) is "
         f"{html}; every number is in {csv} (opens in Excel).")
-    say("The same page is in the web app (glamlab serve): Trends over time.")
+    # a curator who opens the page needs an account first, and would otherwise find other
+    # figures there than here: the page counts the labelled records as labelled
+    say("The same page is in the web app: add yourself once (glamlab users add NAME --role "
+        "viewer; it asks for a password), start it (glamlab serve), sign in and open Trends "
+        "over time. The page counts the records people labelled as labelled, so on this "
+        "sample, labelled throughout, its shares are counted exactly, not corrected.")
     return {"by": result.by, "method": result.method, "labels": result.labels,
             "html": str(html), "csv": str(csv), "rows": len(result.rows),
             "choice": result.settings.get("choice")}

@@ -366,6 +366,15 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                           hint="give the fewest items a group needs not to be flagged, e.g. "
                                f"{MIN_ITEMS} (--min-items {MIN_ITEMS})")
     min_items = int(min_items)
+    if where is not None and not isinstance(where, Mapping):
+        # a string ("medium=Oil paint on canvas", as --where writes it) was read letter by
+        # letter: "no item has the metadata field 'm'"
+        example = (f"where={{{str(where).partition('=')[0].strip()!r}: "
+                   f"{str(where).partition('=')[2].strip()!r}}}"
+                   if isinstance(where, str) and "=" in where else
+                   "where={'medium': 'Oil paint on canvas'}")
+        raise TrendsError(f"where is {where!r}; it must be a mapping of field to value",
+                          hint=f"give it as a dict, e.g. {example}")
     if ws.card.kind == "entities":
         from .entities import entity_trends
 
@@ -476,15 +485,18 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     corrected = method not in UNCORRECTED
     between = bool(choice and any(choice.model_sd.values()))
     warnings = []
-    if not between:
+    # where people labelled every item of every group, every share is counted, none
+    # estimated: no method errs, and "the intervals are too narrow" would be wrong
+    if not between and any(r.labelled < r.n for r in rows):
         warnings.append(NO_BETWEEN_GROUP_ERROR)
     counts, other_dates = matched_counts(ws, gb, where)
     matched = sum(counts.values())
     if labels and predicted < matched:
         warnings.append(f"{predicted:,} of {matched:,} items predicted so far by {mv.spec}: "
                         "the figures count only those (and the labelled items), not the "
-                        "whole collection; run the model over the rest (glamlab run) or "
-                        "wait for the run in progress to finish.")
+                        "whole collection; run the model over the rest ("
+                        + ("the page 'Run over the collection'" if web else "glamlab run")
+                        + ") or wait for the run in progress to finish.")
     shown = (method + ("+strata" if by_group and corrected else "")
              + ("+pool" if pooled and corrected else ""))
     return TrendResult(by=str(gb), model=mv.spec, method=shown, labels=labels, rows=rows,

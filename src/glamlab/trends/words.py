@@ -89,14 +89,18 @@ def no_value_words(result: TrendResult, label: str | None = None) -> str | None:
         return None
     things = "texts" if result.settings.get("measure") else "items"
     field, _, bucket = str(result.by).partition(":")
-    share = f" ({undated / total:.0%})" if total else ""
+    # 1 of 400 is "under 1%", not "0%" (which reads as none)
+    share = ("" if not total else " (under 1%)" if undated / total < 0.005
+             else f" ({undated / total:.0%})")
+    one = undated == 1
+    have, they = ("has", "it is") if one else ("have", "they are")
     if bucket:
-        what = (f"have no year in {field} (it is empty, or written without a year from 1000 "
-                f"to 2099, such as 'n.d.' or '?')")
+        what = (f"{have} no year in {field} (it is empty, or written without a year from "
+                f"1000 to 2099, such as 'n.d.' or '?')")
         where = "after the " + ("centuries" if bucket == "century" else bucket + "s")
     else:
-        what, where = f"have no value of {field}", "last"
-    text = (f"{undated:,} of the {total:,} {things}{share} {what}: they are counted, as the "
+        what, where = f"{have} no value of {field}", "last"
+    text = (f"{undated:,} of the {total:,} {things}{share} {what}: {they} counted, as the "
             f"group '(no value)' shown {where}, not left out.")
     # counted over the items matched (predicted or not): at most the group's own count
     other = min(int(result.settings.get("other_dates") or 0), undated) if bucket else 0
@@ -198,8 +202,14 @@ def label_summary(result: TrendResult, label: str) -> list[str]:
                    + ("; the intervals of small groups are wide." if few or clipped else "."))
     if not ok:
         if flagged and all(r.status.startswith("too few") for r in flagged):
+            # "by century" is a fix only where the groups are years or decades: an artist
+            # or a title is grouped more coarsely by another field
+            bucket = str(result.by).partition(":")[2]
+            coarser = {"year": "by decade or century", "decade": "by century"}.get(
+                bucket, "by a field with fewer values" if not bucket else "")
             out.append("No group is large enough to read on its own: read the chart as a "
-                       "rough picture, or group more coarsely (e.g. by century).")
+                       "rough picture" + (f", or group more coarsely ({coarser})."
+                                          if coarser else "; label or bring in more items."))
         else:
             out.append("No group has a corrected share to read: read the chart's raw share "
                        "as a rough picture.")
@@ -239,12 +249,20 @@ def _row_words(r: TrendRow, corrected: bool, *, prefix: str, rates: bool = False
         return text + "."
     text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model puts the label "
             f"on {pct(r.raw)} of them (the raw count)")
+    if _exact(r):  # "95% interval 73% to 73%" read as a measurement; it is a count
+        return text + (f"; people labelled every one of them, so the share is counted, not "
+                       f"estimated: {pct(r.estimate)}, exactly.")
     if corrected and r.estimate is not None:
         text += (f"; corrected for the model's measured errors the share is {fmt(r.estimate)}, "
                  f"95% interval {fmt(r.low)} to {fmt(r.high)}")
     elif r.estimate is not None:
         text += f", 95% interval {fmt(r.low)} to {fmt(r.high)}"
     return text + "."
+
+
+def _exact(r: TrendRow) -> bool:
+    """Every item of the group labelled by a person: its share is a count, no estimate."""
+    return r.estimate is not None and bool(r.labelled) and r.labelled == r.n
 
 
 def _with_interval(x: float | None, low: float | None, high: float | None,
@@ -284,6 +302,10 @@ def _change_words(a: TrendRow, b: TrendRow, corrected: bool = True, *,
                 f"{'corrected ' if corrected else ''}share goes from "
                 f"{_with_interval(a.estimate, a.low, a.high, rates)} to "
                 f"{_with_interval(b.estimate, b.low, b.high, rates)}")
+    if not rates and _exact(a) and _exact(b):
+        return (f"From {group_name(a.group)} to {group_name(b.group)} the share goes from "
+                f"{pct(a.estimate)} to {pct(b.estimate)}, counted exactly: people labelled "
+                "every item of both groups.")
     if None in (*lows, *highs):
         return text + "."
     (a_low, b_low), (a_high, b_high) = lows, highs

@@ -112,10 +112,13 @@ def _asked(ws: Any, form: FormData, choices: list[dict[str, str]]) -> dict[str, 
                           hint="pick one in the list 'Group the items by'")
     if by not in offered:
         fields = sorted({v.partition(":")[0] for v in offered})
+        # the fix in the list's own words ("date_text, by decade"), not the field names:
+        # a field of dates is offered only by year, decade or century
         raise TrendsError(f"the items have no metadata field {by.partition(':')[0]!r} to "
                           f"group by" if by.partition(":")[0] not in fields else
                           f"{by!r} is not a way to group these items",
-                          hint=("choose one of: " + ", ".join(fields)) if fields else
+                          hint=("choose one in the list 'Group the items by': "
+                                + "; ".join(c["text"] for c in choices)) if choices else
                           "bring in items with metadata (a date, a collection) first")
     if label and label not in ws.card.labels:
         raise TrendsError(f"no label {label!r} in this project",
