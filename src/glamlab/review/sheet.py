@@ -226,6 +226,8 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
     labels = list(ws.card.labels)
     where = "line" if p.suffix.lower() not in (".xlsx", ".xlsm") else "row"
     for line, r in rows:
+        if not any(_unquote(v) for v in r.values()):
+            continue  # a blank line a spreadsheet saves (",,,,"): no queue row, not one left open
         # the ids as written (never altered by the listing); what a person typed or
         # copied without the ' a formula-safe cell has
         cell = {c: (_unquote(r.get(name)) if c in ("decision", "correct_to") else
