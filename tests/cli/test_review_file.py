@@ -408,3 +408,55 @@ def test_a_refused_list_leaves_the_file_named_as_it_was(make_ws, tmp_path, capsy
     code, _o, err = run_cli(capsys, ws, "review", "list", "-o", str(out))
     assert code == 2 and "entities project" in err, err
     assert out.read_text(encoding="utf-8") == "my own notes\n"
+
+
+def test_a_sheet_as_a_person_edits_it_in_excel(make_ws, tmp_path, capsys):
+    """Columns moved and one added, a row deleted, the rows sorted, the decision written
+    as a person writes what they did ("Accepted", " REJECTED ", "Corrected"), the ids
+    retyped as numbers; then the CSV as a European Excel saves it (UTF-8 with a BOM,
+    semicolons, CRLF): each decision recorded once, as the word it means."""
+    openpyxl = pytest.importorskip("openpyxl")
+    ws = _queued(make_ws, tmp_path)
+    out = tmp_path / "queue.xlsx"
+    assert run_cli(capsys, ws, "review", "list", "-o", str(out))[0] == 0
+    book = openpyxl.load_workbook(out)
+    head, *body = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    rows = [dict(zip(head, r, strict=True)) for r in body]
+    del rows[3]  # a row deleted
+    rows.sort(key=lambda r: r["item_id"], reverse=True)  # whole rows sorted
+    other = next(lab for lab in ws.card.labels if lab != rows[2]["predicted"])
+    rows[0]["decision"] = "Accepted"
+    rows[1]["decision"] = " REJECTED "
+    rows[2]["decision"], rows[2]["correct_to"] = "Corrected", other
+    order = ["decision", "correct_to", "note",
+             *(c for c in head if c not in ("decision", "correct_to"))]
+    edited = openpyxl.Workbook()
+    sheet = edited.active
+    sheet.append(order)
+    for r in rows:
+        r["note"] = "checked"
+        r["queue_id"], r["version"] = int(r["queue_id"]), int(r["version"])  # as numbers
+        sheet.append([r[c] for c in order])
+    edited.save(tmp_path / "edited.xlsx")
+    code, o, err = run_cli(capsys, ws, "review", "import", str(tmp_path / "edited.xlsx"),
+                           "--by", "maria")
+    assert code == 0, err
+    assert o.strip() == ("3 decisions recorded as maria, 0 refused, 4 left open (no decision "
+                         "written).")
+    made = {m.queue_id: (m.user, m.action) for m in _decisions(ws)}
+    assert made == {rows[0]["queue_id"]: ("maria", "accept"),
+                    rows[1]["queue_id"]: ("maria", "reject"),
+                    rows[2]["queue_id"]: ("maria", "correct")}
+    assert [m.label for m in _decisions(ws) if m.action == "correct"] == [other]
+
+    # the same decisions as European Excel saves a CSV: nothing recorded twice
+    eu = tmp_path / "edited.csv"
+    with open(eu, "w", newline="", encoding="utf-8-sig") as fh:
+        csv.writer(fh, delimiter=";", lineterminator="\r\n").writerows(
+            [order, *([r[c] for c in order] for r in rows),
+             [""] * len(order), [""] * len(order)])  # blank lines Excel saves: ;;;;
+    code, o, err = run_cli(capsys, ws, "review", "import", str(eu), "--by", "maria")
+    assert code == 0, err
+    assert o.strip() == ("0 decisions recorded as maria, 0 refused, 3 already recorded "
+                         "before (nothing written again), 4 left open (no decision written).")
+    assert len(_decisions(ws)) == 3

@@ -261,11 +261,18 @@ def _settled_by_gold(ws: Workspace, conn: sa.Connection, queue_id: int) -> bool:
     definition the queue hides it by: :func:`glamlab.store.queue.settled`), before the
     decision on it is written. Such a row is still decided when named (see
     :func:`decide_many`); the answer says it was one."""
-    from ..store.queue import settled
-
     q = ws.store.t.review_queue
-    return conn.execute(sa.select(q.c.id).where(q.c.id == queue_id, *settled(q))
-                        ).first() is not None
+    query = _SETTLED.get(q)
+    if query is None:  # built once per table: building it took longer than running it
+        from ..store.queue import settled
+
+        query = _SETTLED[q] = sa.select(q.c.id).where(q.c.id == sa.bindparam("queue_id"),
+                                                      *settled(q))
+    return conn.execute(query, {"queue_id": queue_id}).first() is not None
+
+
+#: review_queue table -> the query of :func:`_settled_by_gold`, its row id a parameter
+_SETTLED: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
 
 def _span_decided(ws: Workspace, conn: sa.Connection, queue_id: int, action: str,

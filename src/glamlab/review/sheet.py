@@ -41,6 +41,8 @@ ID_COLUMNS = ("queue_id", "version", "item_id")
 REQUIRED = ("queue_id", "version", "item_id", "decision")
 FORMATS = ("csv", "xlsx", "jsonl")
 _BATCH = 500
+#: what a person may write for the decision they made, as the word it is recorded as
+_PAST = {"accepted": "accept", "rejected": "reject", "corrected": "correct"}
 
 
 def check_kind(ws: Workspace) -> None:
@@ -146,6 +148,13 @@ def _unquote(value: Any) -> str:
     return s[1:] if s.startswith("'") and would_evaluate(s[1:]) else s
 
 
+def _decision_word(value: Any) -> str:
+    """The decision a cell says, as the word it is recorded as: any case, and "accepted"
+    as "accept" (a person writes what they did)."""
+    word = _unquote(value).lower()
+    return _PAST.get(word, word)
+
+
 def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]],
                                  list[tuple[int, str]]]:
     """The file's columns, its rows as ``(line, cells)`` and the lines that could not be
@@ -190,7 +199,7 @@ def _columns(columns: list[str], rows: list[tuple[int, dict[str, Any]]], path: P
     named = {c: found[c] for c in (*REQUIRED, "correct_to") if c in found}
     need = [c for c in REQUIRED if c not in named]
     if "correct_to" not in named and any(
-            _unquote(r.get(found.get("decision", "decision"))).lower() == "correct"
+            _decision_word(r.get(found.get("decision", "decision"))) == "correct"
             for _n, r in rows):
         need.append("correct_to")
     if need:
@@ -226,6 +235,8 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
     labels = list(ws.card.labels)
     where = "line" if p.suffix.lower() not in (".xlsx", ".xlsm") else "row"
     for line, r in rows:
+        if not any(_unquote(v) for v in r.values()):
+            continue  # a blank line a spreadsheet saves (",,,,"): no queue row, not one left open
         # the ids as written (never altered by the listing); what a person typed or
         # copied without the ' a formula-safe cell has
         cell = {c: (_unquote(r.get(name)) if c in ("decision", "correct_to") else
@@ -233,7 +244,7 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
                 for c, name in col.items()}
         item = cell["item_id"]
         at = f"{p.name} {where} {line}" + (f" (item {item})" if item else "")
-        word, to = cell["decision"].lower(), cell.get("correct_to", "")
+        word, to = _decision_word(cell["decision"]), cell.get("correct_to", "")
 
         def refuse(why: str, fix: str, *, at: str = at, item: str = item,
                    line: int = line) -> None:
