@@ -37,7 +37,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
                         "add_label_{r}", "sort", "view"),
     "/queue/find-record": ("find_record", "find_{q}", "predicted_{q}", "sort", "view"),
     "/queue/text-undone": ("text_done",),
-    "/queue/record-checked": ("record_checked", "sort", "view"),
+    "/queue/record-checked": ("record_checked", "record_asked", "sort", "view"),
     "/queue/record-unchecked": ("record_checked",),
     "/queue/add-term": ("add_term", "term_item_{r}", "term_{r}", "sort", "view"),
     "/queue/remove-term": ("remove_term", "term", "sort", "view"),

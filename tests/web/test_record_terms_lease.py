@@ -286,3 +286,49 @@ def test_a_refused_term_stays_chosen_where_the_last_suggestion_offered_it(
         assert _selected(refused.text)["term_last"] == "places"
     finally:
         next(users, None)
+
+
+def test_a_refused_record_checked_shows_the_last_suggestions_form_again(
+        make_ws: Any) -> None:
+    """The form offered once a record's last suggestion is decided ("Add a term",
+    "Whole record checked") was gone when "Whole record checked" was refused there
+    (another reviewer holding a row of the record): the reviewer had to find the record
+    again to mark it. Now it comes back under the reason, as after a refused "Add
+    term"; a refusal of a card's own button does not bring it."""
+    ws = two_records_ws(make_ws)
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        rey = client("rey")
+        review.lease_queue(ws, "rey")
+        t2 = _rows(ws)[("T2", "people")]
+        page = rey.post("/queue/decide", data={"csrf": csrf_of(rey),
+                                               "one": f"{t2.id}:{t2.version}:reject"})
+        assert "That was the last suggestion waiting for T2" in _words(page.text)
+        form = re.search(r'<form[^>]*id="last-record-checked".*?</form>', page.text)
+        assert form is not None
+        sent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                               form.group(0)))
+        # meanwhile rob is re-checking a gold label of T2
+        review.enqueue_rechecks(ws, [("T2", "people", 0.9, "the label may be wrong")])
+        assert [r["item_id"] for r in review.lease_queue(ws, "rob", kind="recheck")] == [
+            "T2"]
+        refused = rey.post("/queue/record-checked", data={**sent, "csrf": csrf_of(rey)})
+        assert refused.status_code == 409
+        words = _words(refused.text)
+        reason = ("(item T2) is being reviewed by rob; the record was not marked checked. "
+                  "What to do: reload the queue; once rob has decided the record's "
+                  "suggestions, mark it checked.")
+        assert reason in words
+        # the form is there again under the reason (before: gone)
+        assert (reason + " Add a term to T2 people places nature Add term Whole record checked"
+                in words), words
+        assert 'id="last-record-checked"' in refused.text
+        # the card's own button (no record_asked): the reason only, as before
+        card = rey.post("/queue/record-checked", data={"csrf": csrf_of(rey),
+                                                       "record_checked": "T2"})
+        assert card.status_code == 409 and reason in _words(card.text)
+        assert 'id="last-record-checked"' not in card.text
+    finally:
+        next(users, None)

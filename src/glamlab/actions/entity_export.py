@@ -164,6 +164,15 @@ def _link_by(s: Span) -> dict[str, Any]:
     return {"link_by": by} if by and s.authority_id else {}
 
 
+def _link_attrs(s: Span) -> dict[str, Any]:
+    """What an export writes of a span's link besides its id: :func:`_link_by`, and the
+    linker's score of the link (``link_score``) where the span keeps one (a gold span
+    imported from an export says so), for a span with a link only."""
+    score = (s.attrs or {}).get("link_score")
+    return {**_link_by(s), **({"link_score": score}
+                               if score is not None and s.authority_id else {})}
+
+
 def _entity_dict(s: Span) -> dict[str, Any]:
     """A span as a JSON entity: its action next to its type, its other attributes
     (the link score) under ``attrs``."""
@@ -1109,7 +1118,7 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         people = _people_spans(ws, ids)
         # the gold's links of the spans it holds: a gold span's authority id wins over
         # the linker's on the machine span it confirms
-        gold_links: dict[tuple[str, str, str, int, int], str] = {}
+        gold_links: dict[tuple[str, str, str, int, int], Span] = {}
         if with_gold:
             people = _with_gold(ws, ids, people, gold_links)
         changed.extend(changed_since_predicted(ws, model_id, ids))
@@ -1193,7 +1202,7 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
 
 def _with_gold(ws: Workspace, item_ids: Sequence[str],
                people: dict[str, list[tuple[Span, str, Any]]],
-               links: dict[tuple[str, str, str, int, int], str] | None = None
+               links: dict[tuple[str, str, str, int, int], Span] | None = None
                ) -> dict[str, list[tuple[Span, str, Any]]]:
     """``people`` (:func:`_people_spans`), and on each text with complete gold spans
     (:func:`glamlab.actions.export.complete_gold`: a person's annotation of the whole
@@ -1201,8 +1210,10 @@ def _with_gold(ws: Workspace, item_ids: Sequence[str],
     person's span of the same layer overlaps one (the person's decision stands). Added as
     people's spans are (:func:`_with_people`), a gold span replaces the machine spans of
     its layer it overlaps: on such a text the exported spans are the gold spans.
-    ``links`` gets the authority id of each gold span that has one, by (item, layer,
-    type, start, end): the link a machine span the gold holds is exported with."""
+    ``links`` gets each gold span that has an authority id, by (item, layer, type, start,
+    end): the link a machine span the gold holds is exported with. A gold span keeps
+    what the exports say of its link (:func:`_link_attrs`: ``link_by``, the link's
+    score), as a gold file imported from an export gives them."""
     from .export import complete_gold
 
     with ws.store.read() as conn:
@@ -1212,11 +1223,11 @@ def _with_gold(ws: Workspace, item_ids: Sequence[str],
     out = dict(people)
     for item_id, (who, at, spans) in gold.items():
         if links is not None:
-            links.update(((item_id, g.layer, g.label, g.start, g.end), g.authority_id)
+            links.update(((item_id, g.layer, g.label, g.start, g.end), g)
                          for g in spans if g.authority_id)
         mine = people.get(item_id, [])
         extra = [(Span(g.start, g.end, g.label, layer=g.layer, authority_id=g.authority_id,
-                       text=g.text), who, at)
+                       text=g.text, attrs=_link_attrs(g)), who, at)
                  for g in spans if not any(p.layer == g.layer and p.start < g.end
                                            and g.start < p.end for p, _, _ in mine)]
         if extra:
@@ -1242,7 +1253,7 @@ def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
         by_user.setdefault(user, []).append((span, at))
     for user, found in sorted(by_user.items()):
         yield item, [Span(s.start, s.end, s.label, authority_id=s.authority_id,
-                          attrs={"action": "accept", **_link_by(s)}, layer=s.layer)
+                          attrs={"action": "accept", **_link_attrs(s)}, layer=s.layer)
                      for s, _ in sorted(found, key=lambda f: (f[0].start, f[0].end))], \
             SpanProvenance(created=max(at for _, at in found), confirmed_by=user,
                            annotator=user)
@@ -1387,12 +1398,13 @@ def _empty_row(item: Item, who: str, at: Any, where: Any) -> Iterator[Row]:
 
 def _prediction_row(group: Sequence[Any], item: Item,
                     links: dict[tuple[str, int, int, str, str], Span] | None = None,
-                    gold_links: dict[tuple[str, str, str, int, int], str] | None = None
+                    gold_links: dict[tuple[str, str, str, int, int], Span] | None = None
                     ) -> Row | None:
     """The row of one group of export rows (one item, one reviewer); None when empty.
-    ``gold_links``: the authority ids of the gold spans of texts with complete gold
+    ``gold_links``: the gold spans with an authority id of texts with complete gold
     (:func:`_with_gold`): a span the gold holds (``decision`` gold) is exported with
-    the gold's link where its gold span has one, else with its own or the linker's."""
+    the gold's link where its gold span has one (and what the gold says of it: whose it
+    is, ``link_by``, and its score), else with its own or the linker's."""
     if not group:
         return None
     first = group[0]
@@ -1419,10 +1431,13 @@ def _prediction_row(group: Sequence[Any], item: Item,
             held = ((gold_links or {}).get((item.item_id, layer, label, start, end))
                     if e.row.get("decision") == "gold" and e.row["action"] == "accept"
                     else None)
-            chosen = held or v.get("authority_id") or (link.authority_id if link else None)
+            chosen = ((held.authority_id if held else None) or v.get("authority_id")
+                      or (link.authority_id if link else None))
             # the link's score is the linker's, for the linker's record only
             own = link.attrs.get("link_score") if link and chosen == link.authority_id else None
             attrs: dict[str, Any] = {"action": e.row["action"]}
+            if held is not None:  # what the gold says of its link: whose, and its score
+                attrs.update(_link_attrs(held))
             if own is not None:
                 attrs["link_score"] = own
             if by_linker and chosen == v.get("authority_id"):

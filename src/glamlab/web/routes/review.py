@@ -567,14 +567,20 @@ def queue_record_checked(request: Request, form: FormData = Depends(form_of),
     """A multi-label reviewer's "I have checked this whole record": its terms as they stand
     (accepted, and those the policy accepted that nobody rejected) are all of them, its
     other suggestions are rejected, and it goes into training
-    (:func:`review.mark_record_checked`)."""
+    (:func:`review.mark_record_checked`). A refusal is said at the top of the queue page,
+    as for "Add term"; pressed on the form offered once the record's last suggestion is
+    decided (``record_asked`` ``last``), that form is shown again under it."""
     item_id = str(form.get("record_checked") or "")
     if not item_id:
         raise HTTPException(422, "no record named: reload the queue")
+    ws = request.app.state.ws
     try:
-        done = review.mark_record_checked(request.app.state.ws, user.username, item_id)
-    except GlamlabError as exc:  # said at the top of the queue page, as for "Add term"
-        return _record_refused(request, user, form, exc)
+        done = review.mark_record_checked(ws, user.username, item_id)
+    except GlamlabError as exc:
+        asked: dict[str, Any] = {}
+        if form.get("record_asked") == "last":  # (before: gone, the record's name too)
+            asked = {"record_asked": "last", "last_record": _last_record(ws, item_id)}
+        return _record_refused(request, user, form, exc, **asked)
     request.app.state.queue_counts.invalidate()
     return _back_to_queue(request, form, done="record-checked", text=item_id,
                           settled=done["rejected"] or "")
