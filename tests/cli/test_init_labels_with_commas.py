@@ -78,3 +78,14 @@ def test_labels_that_read_two_ways_get_one_error_naming_the_fix(
     assert code != 0 and labels is None
     assert words in out, out
     assert "Traceback" not in out
+
+
+@pytest.mark.parametrize("labels", [["blank", "content"], ["people", TATE, "nature"]])
+def test_a_command_the_cli_suggests_gives_the_labels_back_whole(labels: list[str]) -> None:
+    """`labels import` of an entities file into a label project suggests `glamlab init
+    ... --labels X`: X used to be the labels joined by commas, which splits Tate's."""
+    import shlex
+
+    from glamlab.cli.workspace import labels_arg, labels_given
+
+    assert labels_given(tuple(shlex.split(labels_arg(labels))), None) == labels

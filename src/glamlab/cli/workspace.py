@@ -117,6 +117,15 @@ LABELS_FIX = ("give --labels once for each label (--labels people --labels 'emot
               "concepts and ideas'), or write them one a line in a file (--labels-file FILE)")
 
 
+def labels_arg(labels: list[str]) -> str:
+    """The labels as one ``--labels`` value a shell takes back whole: ``a,b``; between
+    '|' and quoted where a label holds a comma (``'people|emotions, concepts and ideas'``)."""
+    import shlex
+
+    return (shlex.quote("|".join(labels)) if any("," in x for x in labels)
+            else shlex.quote(",".join(labels)))
+
+
 def labels_given(labels: tuple[str, ...], labels_file: str | None) -> list[str]:
     """The labels ``glamlab init`` was given: one ``--labels`` read as a list
     (:func:`glamlab.config.split_labels`: commas, ``|``, or a CSV row with quotes); a
