@@ -32,7 +32,7 @@ DEFAULT_MAX_IMAGE_PIXELS = 178_956_970  # Pillow's own default bomb limit
 _LABEL_RE = re.compile(r"^[^\s|][^|\n]*$")
 
 
-def split_labels(text: str, *, hint: str) -> list[str]:
+def parse_label_list(text: str, *, hint: str) -> list[str]:
     """A list of labels written as one piece of text, read one way everywhere a person
     types them (``glamlab init --labels``, the web app's project form):
 

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from ..config import split_labels
+from ..config import parse_label_list
 from ..progress import label_list
 from ._common import emit, json_option, open_ws
 
@@ -128,7 +128,7 @@ def labels_arg(labels: list[str]) -> str:
 
 def labels_given(labels: tuple[str, ...], labels_file: str | None) -> list[str]:
     """The labels ``glamlab init`` was given: one ``--labels`` read as a list
-    (:func:`glamlab.config.split_labels`: commas, ``|``, or a CSV row with quotes); a
+    (:func:`glamlab.config.parse_label_list`: commas, ``|``, or a CSV row with quotes); a
     repeated ``--labels`` one label each, commas and all; ``--labels-file`` one a line."""
     if labels and labels_file:
         raise click.UsageError("give the labels with --labels or with --labels-file, not both")
@@ -142,7 +142,7 @@ def labels_given(labels: tuple[str, ...], labels_file: str | None) -> list[str]:
         raise click.UsageError("give the labels: --labels blank,content (or --labels-file "
                                "FILE, one a line)")
     if len(labels) == 1:
-        return split_labels(labels[0], hint=LABELS_FIX)
+        return parse_label_list(labels[0], hint=LABELS_FIX)
     names = [x.strip() for x in labels if x.strip()]
     for name in names:
         if "|" in name or name.startswith('"') or name.endswith('"'):

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...auth import User
-from ...config import measure_of, split_labels
+from ...config import measure_of, parse_label_list
 from ...errors import GlamlabError
 from ..pages import form_of, page_user, render, writer
 from ..words import for_the_web
@@ -138,7 +138,7 @@ def project_save(request: Request, form: FormData = Depends(form_of),
         "name", "task", "need", "modality", "kind", "labels", "price_per_item", "metric")}
     try:
         # one a line, as the form asks; a single line as glamlab init --labels reads it
-        labels = split_labels(values["labels"], hint="write the labels one a line; a "
+        labels = parse_label_list(values["labels"], hint="write the labels one a line; a "
                               "label may then hold commas and needs no quotes")
         if values["modality"] not in MODALITIES:
             raise GlamlabError("choose what the items are: texts, images or rows of a table")
