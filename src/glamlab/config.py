@@ -14,6 +14,7 @@ were named) is single- or multi-label as ``[project] multi_label`` says.
 from __future__ import annotations
 
 import copy
+import csv
 import os
 import re
 import tomllib
@@ -29,6 +30,39 @@ DB_NAME = "glamlab.db"
 MODALITIES = ("image", "text", "tabular")  # tabular: rows of a table over time
 DEFAULT_MAX_IMAGE_PIXELS = 178_956_970  # Pillow's own default bomb limit
 _LABEL_RE = re.compile(r"^[^\s|][^|\n]*$")
+
+
+def parse_label_list(text: str, *, hint: str) -> list[str]:
+    """A list of labels written as one piece of text, read one way everywhere a person
+    types them (``glamlab init --labels``, the web app's project form):
+
+    - one label a line, where the text has a line break (a label keeps its commas);
+    - separated by ``|`` (no label holds one): ``people|emotions, concepts and ideas``;
+    - comma-separated, a label that holds a comma in double quotes, read as a CSV row:
+      ``"emotions, concepts and ideas",nature``;
+    - else separated by commas: ``blank,content``.
+
+    Spaces around a label and empty entries are dropped. Text that could be read two ways
+    (quotes and ``|`` together, a quote left open) is refused with ``hint``, the fix in
+    the words of where it was typed."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in text.strip():
+        parts = text.split("\n")
+    elif '"' in text:
+        if "|" in text:
+            raise ConfigError(f"the labels {text!r} mix double quotes and '|', so they read "
+                              "two ways", hint=hint)
+        try:
+            rows = list(csv.reader([text], skipinitialspace=True, strict=True))
+        except csv.Error:
+            rows = []
+        if len(rows) != 1 or any('"' in p for p in rows[0]):
+            raise ConfigError(f"the labels {text!r} have a double quote that does not "
+                              "enclose a whole label", hint=hint)
+        parts = rows[0]
+    else:
+        parts = text.split("|" if "|" in text else ",")
+    return [p.strip() for p in parts if p.strip()]
 
 
 @dataclass

@@ -627,3 +627,26 @@ def test_an_unknown_label_names_the_labels_so_that_one_with_a_comma_stays_whole(
     with pytest.raises(TrendsError) as err:
         labels_of(plain, ["c"])
     assert err.value.hint.endswith("choose among: a, b")
+
+
+@pytest.mark.parametrize("by, said, fix", [
+    ("", "by='' names no metadata field", "by='date_text:decade'"),
+    (":decade", "by=':decade' names no metadata field", "by='newspaper'"),
+    ("year:month", "unknown bucket 'month' in by='year:month'", "'FIELD:decade'"),
+])
+def test_a_bad_by_from_python_is_said_in_pythons_words(make_ws, by, said, fix):
+    """trends(ws, by="") said "--by '' names no metadata field": a flag nobody gave."""
+    ws = make_ws("py-by", modality="text", labels=["a", "b"])
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by=by)
+    assert err.value.message == said and fix in (err.value.hint or "")
+    assert "--by" not in err.value.message + (err.value.hint or "")
+
+
+def test_a_bad_by_on_the_command_line_keeps_its_words(make_ws, capsys):
+    ws = make_ws("cli-by", modality="text", labels=["a", "b"])
+    with pytest.raises(SystemExit):
+        main(["-w", str(ws.root), "trends", "--by", ""])
+    err = capsys.readouterr().err
+    assert err.startswith("error: --by '' names no metadata field")
+    assert "fix: e.g. --by date_text:decade" in err

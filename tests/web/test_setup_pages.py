@@ -83,6 +83,28 @@ def test_new_project_is_the_card_glamlab_init_writes(blank_app: Any) -> None:
     assert 'href="/stages/items"' in ada.get("/").text
 
 
+def test_new_project_labels_that_hold_a_comma(blank_app: Any) -> None:
+    """A curator types Tate's subject "emotions, concepts and ideas": one a line, or on
+    one line with that label in double quotes (as `glamlab init --labels` reads it); the
+    card keeps it whole and the project page lists it so that it does not read as two.
+    Labels that read two ways are refused with the fix, in words without flags."""
+    from glamlab.config import ProjectCard
+
+    ws, _app, client = blank_app
+    ada = client("ada")
+    tate = "emotions, concepts and ideas"
+    bad = _define(ada, kind="multi-label", labels=f'"{tate}|people')
+    assert bad.status_code == 422 and "read two ways" in bad.text and "--" not in bad.text
+    assert "a label may then hold commas" in bad.text
+    assert ws.card.task == "new-project"  # nothing changed
+    r = _define(ada, kind="multi-label", labels=f'people, "{tate}", nature')
+    assert r.status_code == 303, r.text
+    card = ProjectCard.load(ws.root / "glamlab.toml")
+    assert card.labels == ["people", tate, "nature"]
+    page = ada.get("/stages/project").text
+    assert f"people | {tate} | nature" in page
+
+
 def test_a_spreadsheet_with_its_columns_mapped(blank_app: Any) -> None:
     ws, app, client = blank_app
     ada = client("ada")

@@ -77,6 +77,7 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
         # ner` makes a single-label one): "408 items with gold spans", then `labels split`
         # said "no labelled items to split"
         from ..errors import LabelError
+        from .workspace import labels_arg
 
         what = {"hipe": "HIPE TSV", "webanno": "WebAnno TSV", "jsonl": "JSON Lines"}.get(
             fmt, fmt)
@@ -86,7 +87,7 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
             "which has no entity spans; nothing was imported",
             hint="create an entities project and import the file there: glamlab init DIR "
                  f"--task {ws.card.task} --kind entities --modality text --labels "
-                 f"{','.join(ws.card.labels)} (`--task entities` sets the kind too)")
+                 f"{labels_arg(ws.card.labels)} (`--task entities` sets the kind too)")
     if ws.card.kind == "entities":
         from ..tasks.spans import import_spans
 

@@ -7,6 +7,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
+from ..config import parse_label_list
 from ..progress import label_list
 from ._common import emit, json_option, open_ws
 
@@ -15,9 +16,14 @@ from ._common import emit, json_option, open_ws
 @click.argument("directory", default=None, required=False, type=click.Path(file_okay=False))
 @click.option("--task", required=True, help="A short name for what is predicted, e.g. blank-pages.")
 @click.option("--modality", type=click.Choice(["image", "text", "tabular"]), required=True)
-@click.option("--labels", required=True,
-              help="Labels separated by commas (blank,content), or by '|' when a label "
-                   "itself holds a comma ('people|emotions, concepts and ideas').")
+@click.option("--labels", multiple=True,
+              help="Labels separated by commas (blank,content). A label that holds a comma: "
+                   "give --labels once for each label (--labels people --labels 'emotions, "
+                   "concepts and ideas'), or quote it as in a CSV file ('\"emotions, concepts "
+                   "and ideas\",people'), or separate the labels by '|' "
+                   "('people|emotions, concepts and ideas').")
+@click.option("--labels-file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="A text file with the labels, one a line (instead of --labels).")
 @click.option("--multi-label", is_flag=True, help="An item may carry several labels.")
 @click.option("--kind", default=None, help="The task kind (default single-label, or "
               "multi-label with --multi-label); the kinds: glamlab.tasks.kinds.available().")
@@ -39,7 +45,8 @@ from ._common import emit, json_option, open_ws
                    "password out of the card: set GLAMLAB_DB instead (never written there).")
 @json_option
 @click.pass_context
-def init(ctx: click.Context, directory: str | None, task: str, modality: str, labels: str,
+def init(ctx: click.Context, directory: str | None, task: str, modality: str,
+         labels: tuple[str, ...], labels_file: str | None,
          multi_label: bool, kind: str | None, metric: str | None, need: str,
          positive_label: str | None, price_per_item: float, task_type: str | None,
          slot: str | None, card_db: str | None, as_json: bool) -> None:
@@ -60,6 +67,7 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
     # team to keep the database password, out of the card
     db = card_db or (obj.get("db") if root.get_parameter_source("db")
                      == ParameterSource.COMMANDLINE else None)
+    names = labels_given(labels, labels_file)
     if kind is None and task == "entities" and "entities" in available():
         kind = "entities"  # `--task entities` names the kind too (issue 21)
     count = None
@@ -69,7 +77,6 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
                                    "(--modality tabular)")
         if task_type == "yes-no":
             raise click.UsageError("--slot is for --task-type count")
-        names = labels.split("|" if "|" in labels else ",")
         if len([n for n in names if n.strip()]) != 2 and not positive_label:
             raise click.UsageError("a count task counts the rows whose outcome is 'yes': give "
                                    "two labels (--labels 0,1) or name the counted one with "
@@ -82,7 +89,7 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
         if metric in COUNT_METRICS:
             metric = None
     ws = Workspace.init(directory or obj["workspace"], task=task, modality=modality,
-                        labels=labels.split("|" if "|" in labels else ","),
+                        labels=names,
                         multi_label=multi_label or kind == "multi-label", kind=kind,
                         metric=metric, need=need, positive_label=positive_label,
                         price_per_item=price_per_item, db=db, prepare=prepare_card)
@@ -103,6 +110,48 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str, la
            "Next: glamlab ingest TABLE.csv --time-column COL --label-column COL"
            if modality == "tabular" else
            "Next: glamlab ingest FOLDER_OR_MANIFEST_OR_CSV")))
+
+
+#: the fix for labels that read two ways, in the command line's words
+LABELS_FIX = ("give --labels once for each label (--labels people --labels 'emotions, "
+              "concepts and ideas'), or write them one a line in a file (--labels-file FILE)")
+
+
+def labels_arg(labels: list[str]) -> str:
+    """The labels as one ``--labels`` value a shell takes back whole: ``a,b``; between
+    '|' and quoted where a label holds a comma (``'people|emotions, concepts and ideas'``)."""
+    import shlex
+
+    return (shlex.quote("|".join(labels)) if any("," in x for x in labels)
+            else shlex.quote(",".join(labels)))
+
+
+def labels_given(labels: tuple[str, ...], labels_file: str | None) -> list[str]:
+    """The labels ``glamlab init`` was given: one ``--labels`` read as a list
+    (:func:`glamlab.config.parse_label_list`: commas, ``|``, or a CSV row with quotes); a
+    repeated ``--labels`` one label each, commas and all; ``--labels-file`` one a line."""
+    if labels and labels_file:
+        raise click.UsageError("give the labels with --labels or with --labels-file, not both")
+    if labels_file:
+        with open(labels_file, encoding="utf-8-sig") as f:
+            names = [line.strip() for line in f if line.strip()]
+        if not names:
+            raise click.UsageError(f"{labels_file} holds no labels: write them one a line")
+        return names
+    if not labels:
+        raise click.UsageError("give the labels: --labels blank,content (or --labels-file "
+                               "FILE, one a line)")
+    if len(labels) == 1:
+        return parse_label_list(labels[0], hint=LABELS_FIX)
+    names = [x.strip() for x in labels if x.strip()]
+    for name in names:
+        if "|" in name or name.startswith('"') or name.endswith('"'):
+            raise click.UsageError(
+                f"--labels given more than once takes each whole as one label, and {name!r} "
+                + ("holds '|', which no label may hold" if "|" in name else
+                   "is in double quotes") + ": give one label, without quotes, in each "
+                "--labels (--labels people --labels 'emotions, concepts and ideas')")
+    return names
 
 
 @click.command()

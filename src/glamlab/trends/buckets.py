@@ -149,16 +149,21 @@ class GroupBy:
     bucket: str | None = None
 
     @classmethod
-    def parse(cls, spec: str) -> GroupBy:
-        field, _, bucket = spec.strip().partition(":")
+    def parse(cls, spec: str, *, option: str | None = None) -> GroupBy:
+        """``FIELD`` or ``FIELD:BUCKET``; refused with the fix in the words of where it was
+        given: Python's ``by=`` (the default), or a command-line ``option`` ("--by")."""
+        field, _, bucket = str(spec).strip().partition(":")
         field = field.strip()
         bucket = bucket.strip().lower() or None  # type: ignore[assignment]
+        given = f"{option} {spec!r}" if option else f"by={spec!r}"
         if not field:
-            raise TrendsError(f"--by {spec!r} names no metadata field",
-                              hint="e.g. --by date_text:decade or --by newspaper")
+            raise TrendsError(f"{given} names no metadata field",
+                              hint=f"e.g. {option} date_text:decade or {option} newspaper"
+                              if option else "e.g. by='date_text:decade' or by='newspaper'")
         if bucket is not None and bucket not in BUCKETS:
-            raise TrendsError(f"unknown bucket {bucket!r} in --by {spec!r}",
-                              hint=f"use FIELD, or FIELD:{' / FIELD:'.join(BUCKETS)}")
+            choices = (f"FIELD, or FIELD:{' / FIELD:'.join(BUCKETS)}" if option else
+                       "'FIELD', or " + " / ".join(f"'FIELD:{b}'" for b in BUCKETS))
+            raise TrendsError(f"unknown bucket {bucket!r} in {given}", hint=f"use {choices}")
         return cls(field, bucket)
 
     def key(self, value: object) -> str | None:

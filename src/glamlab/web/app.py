@@ -82,6 +82,10 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     templates.env.filters["reason_after"] = lambda reason, where: reason_after(where, reason)
     # "1 value", "2 values": {{ n }} {{ n|plural('value') }}; {{ n|plural('was', 'were') }}
     templates.env.filters["plural"] = plural
+    # the labels as one list, between '|' where one holds a comma (so none reads as two)
+    from ..progress import label_list
+
+    templates.env.filters["label_list"] = label_list
     templates.env.filters["utc_minutes"] = utc_minutes  # stored times: 2026-12-05 08:53 UTC
     templates.env.filters["exact_text"] = exact_text  # a text a script reads back exactly
     # an error or a job's failure as {{ user }} reads it: the server's folders to an admin

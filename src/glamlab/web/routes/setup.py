@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...auth import User
-from ...config import measure_of
+from ...config import measure_of, parse_label_list
 from ...errors import GlamlabError
 from ..pages import form_of, page_user, render, writer
 from ..words import for_the_web
@@ -137,9 +137,9 @@ def project_save(request: Request, form: FormData = Depends(form_of),
     values = {k: str(form.get(k) or "").strip() for k in (
         "name", "task", "need", "modality", "kind", "labels", "price_per_item", "metric")}
     try:
-        labels_text = values["labels"].replace("\r", "")
-        sep = "\n" if "\n" in labels_text else "|" if "|" in labels_text else ","
-        labels = [s.strip() for s in labels_text.split(sep) if s.strip()]
+        # one a line, as the form asks; a single line as glamlab init --labels reads it
+        labels = parse_label_list(values["labels"], hint="write the labels one a line; a "
+                              "label may then hold commas and needs no quotes")
         if values["modality"] not in MODALITIES:
             raise GlamlabError("choose what the items are: texts, images or rows of a table")
         if values["kind"] not in KINDS:
