@@ -650,3 +650,63 @@ def test_a_bad_by_on_the_command_line_keeps_its_words(make_ws, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: --by '' names no metadata field")
     assert "fix: e.g. --by date_text:decade" in err
+
+
+def _filtered_ws(make_ws):
+    """Oil paintings with a year, drawings in ink without one: grouped by year, the
+    drawings have no value to group by."""
+    ws = make_ws("filtered", modality="text", labels=["a", "b"])
+    items = ([{"id": f"o{i}", "text": "x", "meta": {"year": "1850", "medium": "oil"}}
+              for i in range(4)]
+             + [{"id": f"d{i}", "text": "y", "meta": {"medium": "ink"}} for i in range(3)])
+    add_items(ws, items)
+    add_model_with_predictions(ws, {it["id"]: {"a": 0.9, "b": 0.1} for it in items})
+    return ws
+
+
+def test_a_filter_with_nothing_to_group_is_said_in_each_callers_words(make_ws, capsys):
+    """trends(ws, by="year", where={"medium": "ink"}) said "(e.g. --by FIELD or --by
+    FIELD:decade)" from Python, and the web page turned the flags into "ask whoever runs
+    glamlab on the server". Now Python's by=, the command line's --by, the page's list."""
+    ws = _filtered_ws(make_ws)
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="year", where={"medium": "ink"}, method="cc")
+    said = err.value.message + " " + (err.value.hint or "")
+    assert err.value.message == "no item the filter keeps has a value in the field 'year' " \
+                                "to group by"
+    assert "by='FIELD' or by='FIELD:decade'" in said and "--" not in said, said
+    with pytest.raises(TrendsError) as err:
+        trends(ws, by="year", where={"medium": "ink"}, method="cc", web=True)
+    hint = err.value.hint or ""
+    assert hint.startswith("choose another way to group them in the list 'Group the items "
+                           "by', or another filter after 'Only items whose'"), hint
+    assert "--" not in hint and "by=" not in hint and ":decade" not in hint
+    with pytest.raises(SystemExit):
+        main(["-w", str(ws.root), "trends", "--by", "year", "--where", "medium=ink",
+              "--method", "cc"])
+    assert "(e.g. --by FIELD or --by FIELD:decade)" in capsys.readouterr().err
+
+
+def test_a_filter_no_item_matches_is_said_in_each_callers_words(make_ws, monkeypatch,
+                                                                capsys):
+    """The fix for a filter value no item has, where no value of the field can be shown,
+    said "check the value of --where medium=..." from Python and the web page too."""
+    from glamlab.trends import aggregate
+
+    ws = _filtered_ws(make_ws)
+    monkeypatch.setattr(aggregate, "distinct_values", lambda *_a, **_k: [])
+    hints = {}
+    for web in (False, True):
+        with pytest.raises(TrendsError) as err:
+            trends(ws, by="year", where={"medium": "gouache"}, method="cc", web=web)
+        assert err.value.message == "no item has medium = 'gouache'"
+        hints[web] = err.value.hint or ""
+    assert hints[False] == ("check the value of 'medium' in where={'medium': ...} (the "
+                            "value must match exactly)")
+    assert hints[True] == ("check the value typed for medium after 'Only items whose' (the "
+                           "value must match exactly)")
+    assert not any("--" in h for h in hints.values())
+    with pytest.raises(SystemExit):
+        main(["-w", str(ws.root), "trends", "--by", "year", "--where", "medium=gouache",
+              "--method", "cc"])
+    assert "check the value of --where medium=..." in capsys.readouterr().err

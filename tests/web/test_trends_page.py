@@ -119,7 +119,7 @@ def test_a_viewer_sees_the_trend_chart_table_and_method_in_words(tate: Any) -> N
     assert "glamlab used its default" in html or "glamlab chose it" in html
     row = next(r for r in expected.rows if r.group == "1970s")
     cells = re.search(r"<tr[^>]*><td>1970s</td><td>([\d,]+)</td><td>([^<]+)</td><td[^>]*>"
-                      r"([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td[^>]*>([^<]*)</td>"
+                      r"([^<]+)</td><td>([^<]+)</td><td[^>]*>([^<]+)</td><td[^>]*>([^<]*)</td>"
                       r"<td>([^<]*)</td>", html)
     assert cells, "no 1970s row in the table"
     assert cells.groups() == (f"{row.n:,}", f"{row.raw * 100:.1f}%",
@@ -264,7 +264,11 @@ def test_too_many_cells_to_work_out_in_a_request_are_refused_naming_the_fix(tate
                           box.group(1))
     assert m and int(m.group(1)) == len(tate.card.labels)
     assert int(m.group(1)) * int(m.group(2)) > MAX_CELLS
-    assert "choose one label or group by decade or century" in box.group(1)
+    # what to choose on the page, in one sentence: no terminal, no chain of "or"s
+    assert ("choose one label in the list &#39;Label&#39;, group by decade or century in "
+            "the list &#39;Group the items by&#39;, or keep only some of the items with "
+            "&#39;Only items whose&#39;") in box.group(1)
+    assert "glamlab" not in box.group(1) and "terminal" not in box.group(1)
     # one label by year, or every label by decade, fits
     for data in ({"by": "date_text:year", "label": "people"}, {"by": "date_text:decade"}):
         r = c.post("/stages/trends", data={"csrf": csrf_of(c), **data})
@@ -735,3 +739,78 @@ def test_the_groups_counted_against_the_limit_are_those_the_filter_keeps(
     assert r.status_code == 400
     box = re.search(r'<div id="trends-error" role="alert">(.*?)</div>', r.text, re.S)
     assert box and f"{labels} labels in {kept} groups (by year of date_text)" in box.group(1)
+
+
+@pytest.mark.parametrize(("bucket", "labels", "entities", "words"), [
+    ("year", 8, False, "choose one label in the list 'Label', group by decade or century "
+     "in the list 'Group the items by', or keep only some of the items with 'Only items "
+     "whose'"),
+    ("decade", 1, False, "group by century in the list 'Group the items by' or keep only "
+     "some of the items with 'Only items whose'"),
+    ("century", 1, False, "keep only some of the items with 'Only items whose'"),
+    (None, 5, True, "choose one entity type in the list 'Entity type', group by a field "
+     "with fewer values in the list 'Group the items by', or keep only some of the items "
+     "with 'Only items whose'"),
+])
+def test_too_many_cells_name_what_to_choose_on_the_page_in_one_sentence(
+        bucket: str | None, labels: int, entities: bool, words: str) -> None:
+    """The hint said "choose one label or group by decade or century or use glamlab
+    trends in a terminal (no such limit)": a command, and a chain of "or"s."""
+    from glamlab.web.routes.trends import fewer_cells_words
+
+    said = fewer_cells_words(bucket, labels=labels, entities=entities)
+    assert said == words
+    assert said.count(" or ") <= 2 and "glamlab" not in said and "terminal" not in said
+
+
+def test_a_group_labelled_throughout_shows_exact_not_an_interval_of_no_width(
+        make_ws: Any) -> None:
+    """A decade whose items people all labelled showed "100.0% to 100.0%" as its corrected
+    share's 95% interval, and its row was flagged like a problem: its share is a count.
+    The row says "exact (every item labelled)" instead; the CSV keeps its numbers, the
+    status saying why the interval has no width."""
+    import html as html_lib
+
+    from glamlab.auth import add_user
+    from glamlab.tasks.labels import import_labels
+    from tests.tasks.helpers import add_items, write_csv
+    from tests.trends.helpers import add_model_with_predictions
+
+    ws = make_ws("exact", modality="text", labels=["a", "b"])
+    items = ([{"id": f"x{i}", "text": "x", "meta": {"year": "1852"}} for i in range(40)]
+             + [{"id": f"y{i}", "text": "y", "meta": {"year": "1861"}} for i in range(4)]
+             + [{"id": f"z{i}", "text": "z", "meta": {"year": "1874"}} for i in range(30)])
+    add_items(ws, items)
+    add_model_with_predictions(ws, {it["id"]: {"a": 0.9, "b": 0.1} for it in items})
+    # the 1860s labelled throughout (3 of 4 'a'); the 1870s throughout (none 'a')
+    write_csv(ws.root / "train.csv", ["id", "label"],
+              [[f"y{i}", "a" if i < 3 else "b"] for i in range(4)]
+              + [[f"z{i}", "b"] for i in range(30)])
+    import_labels(ws, ws.root / "train.csv", split="train")
+    add_user(ws, "val", PASSWORD, "viewer")
+    c = _client(ws, "val")
+    data = {"csrf": csrf_of(c), "by": "year:decade", "label": "a", "method": "cc"}
+    r = c.post("/stages/trends", data=data)
+    assert r.status_code == 200, re.findall(r'role="alert">(.*?)</div>', r.text, re.S)
+    page = html_lib.unescape(r.text)
+    rows = {m.group(1): m.group(0) for m in
+            re.finditer(r"<tr[^>]*><td>(\d{4}s)</td>.*?</tr>", page, re.S)}
+    assert set(rows) == {"1850s", "1860s", "1870s"}, rows
+    for decade in ("1860s", "1870s"):
+        row = rows[decade]
+        assert '<td class="trend-interval">exact (every item labelled)</td>' in row, row
+        assert " to " not in re.search(r'<td class="trend-interval">(.*?)</td>', row).group(1)
+        assert "every item labelled: the share is exact" not in row  # said once, above
+    # a small group labelled throughout keeps its small-group flag
+    assert "too few items: n=4" in rows["1860s"] and 'class="problem' in rows["1860s"]
+    assert 'class="problem' not in rows["1870s"]  # a count is no problem
+    assert '<td class="trend-interval">exact' not in rows["1850s"]
+    assert re.search(r'<td class="trend-interval">\d+\.\d% to \d+\.\d%</td>',
+                     rows["1850s"]), rows["1850s"]
+    csv_rows = {row["group"]: row for row in _csv_rows(c.post("/stages/trends/csv",
+                                                                data=data))}
+    for decade, share in (("1860s", 0.75), ("1870s", 0.0)):
+        row = csv_rows[decade]
+        assert float(row["share"]) == float(row["low"]) == float(row["high"]) == share
+        assert "every item labelled: the share is exact" in row["status"]
+        assert row["labelled_items"] == row["n"]

@@ -109,14 +109,16 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     """
     from ..trends import GroupBy
     from ..trends import trends as run_trends
+    from ..trends.aggregate import said_on_the_command_line
     from ..trends.words import label_summary, method_name, method_words, no_value_words
 
     GroupBy.parse(by, option="--by")  # a bad --by, in the command line's words
     ws = open_ws(ctx)
-    result = run_trends(ws, by=by, model=model, label=list(labels) or None,
-                        where=_where(where) or None, method=method, terms=terms,
-                        min_items=min_items, pooled=pooled, strata=strata,
-                        known_labels=known_labels)
+    with said_on_the_command_line():  # a field or filter refused: --by, --where
+        result = run_trends(ws, by=by, model=model, label=list(labels) or None,
+                            where=_where(where) or None, method=method, terms=terms,
+                            min_items=min_items, pooled=pooled, strata=strata,
+                            known_labels=known_labels)
     written = []
     if html_path:
         result.to_html(html_path)

@@ -201,6 +201,32 @@ _KEPT: ContextVar[dict[tuple[str, str], tuple[int, list[tuple[str | None, int]]]
     ContextVar("glamlab_distinct_values_kept", default=None)
 
 
+#: whose words a refused query's fix is said in (:func:`check_fields`,
+#: :func:`check_groupable`): Python's (``by=``, ``where=``, the default), the command
+#: line's (``--by``, ``--where``: :func:`said_on_the_command_line`) or the web page's
+_SAID: ContextVar[str] = ContextVar("glamlab_trends_said", default="python")
+SAYINGS = ("python", "cli", "web")
+
+
+@contextmanager
+def said_on_the_command_line() -> Iterator[None]:
+    """Meanwhile (in this thread or task), a refused ``by`` or ``where`` names the fix as
+    ``glamlab trends`` takes it (``--by FIELD``, ``--where FIELD=VALUE``), not as Python's
+    ``trends(by=..., where=...)``."""
+    token = _SAID.set("cli")
+    try:
+        yield
+    finally:
+        _SAID.reset(token)
+
+
+def _said(words: str | None) -> str:
+    said = words or _SAID.get()
+    if said not in SAYINGS:
+        raise ValueError(f"words is {said!r}; one of {', '.join(SAYINGS)}")
+    return said
+
+
 @contextmanager
 def distinct_values_kept() -> Iterator[None]:
     """Meanwhile (in this thread or task), :func:`distinct_values` groups the items by a
@@ -353,11 +379,14 @@ def field_summary(ws: Workspace, *, max_values: int = FIELD_VALUES,
     return out
 
 
-def check_fields(ws: Workspace, by: GroupBy, where: dict[str, Any] | None) -> None:
+def check_fields(ws: Workspace, by: GroupBy, where: dict[str, Any] | None, *,
+                 words: str | None = None) -> None:
     """One :class:`~glamlab.errors.TrendsError` naming the field and the fix when ``by``
     or a ``where`` field is a metadata field no current item has (a misspelling would
     otherwise put every item in the group "(no value)", or leave none), or when no item
-    matches ``where``. Each check is one indexed look-up that stops at the first row."""
+    matches ``where``. Each check is one indexed look-up that stops at the first row.
+    ``words``: whose words the fix is said in, ``"python"``, ``"cli"`` or ``"web"``
+    (default: Python's, or the command line's in :func:`said_on_the_command_line`)."""
     from ..errors import TrendsError
     from ..ingest.columns import closest_name
 
@@ -379,26 +408,34 @@ def check_fields(ws: Workspace, by: GroupBy, where: dict[str, Any] | None) -> No
             hint=(f"did you mean {close!r}? " if close else "")
             + ("the items' fields: " + ", ".join(fields) if fields else
                "the items have no metadata fields: ingest a table with more columns"))
+    said = _said(words)
     if where and not any_item(*ws.item_clauses(where, None)[1:]):
         asked_for = " and ".join(f"{k} = {v!r}" for k, v in where.items())
         key = next(iter(where))
         common = [str(v) for v, _n in distinct_values(ws, key, limit=6) if v is not None][:5]
+        check = {"cli": f"check the value of --where {key}=...",
+                 "python": f"check the value of {key!r} in where={{{key!r}: ...}}",
+                 "web": f"check the value typed for {key} after 'Only items whose'"}[said]
         raise TrendsError(f"no item has {asked_for}",
                           hint=(f"values of {key} include: " + ", ".join(map(repr, common))
-                                if common else f"check the value of --where {key}=...")
-                          + " (the value must match exactly)")
+                                if common else check) + " (the value must match exactly)")
 
 
 def check_groupable(ws: Workspace, by: GroupBy, *, where: dict[str, Any] | None = None,
-                    limit: int = 10_000) -> None:
-    """Refuse a ``--by`` no item can be grouped by: a field no item has (a typo), or one
+                    limit: int = 10_000, words: str | None = None) -> None:
+    """Refuse a ``by`` no item can be grouped by: a field no item has (a typo), or one
     whose values never read as a year for ``:year``/``:decade``/``:century``. Every item
     would fall in the one group "(no value)", which reads as a trend of one point. Raises
     :class:`~glamlab.errors.TrendsError` naming the fields the items have, or values the
     field holds. Nothing is said when no item matches ``where``, or when the field holds
-    more than ``limit`` different values (some may be years)."""
+    more than ``limit`` different values (some may be years). ``words``: whose words the
+    fix is said in, as :func:`check_fields`."""
     from ..errors import TrendsError
 
+    said = _said(words)
+    # on the web page: what to choose there, not a field's name written with :decade
+    elsewhere = ("choose another way to group them in the list 'Group the items by'"
+                 + (", or another filter after 'Only items whose'" if where else ""))
     values = distinct_values(ws, by.field, where=where, limit=limit)
     if not values or len(values) >= limit or any(by.key(v) is not None for v, _n in values):
         return
@@ -410,9 +447,14 @@ def check_groupable(ws: Workspace, by: GroupBy, *, where: dict[str, Any] | None 
             for (meta,) in conn.execute(sa.select(t.c.meta).where(
                     *ws.item_clauses(where, None)).limit(500)):
                 fields.update(str(k) for k in (meta or {}))
-        raise TrendsError(f"no item has a value in the field {by.field!r} to group by",
-                          hint=f"the items' fields: {', '.join(sorted(fields)) or 'none'} "
-                               "(e.g. --by FIELD or --by FIELD:decade)")
+        held_fields = ", ".join(sorted(fields)) or "none"
+        hint = {"cli": f"the items' fields: {held_fields} (e.g. --by FIELD or "
+                       "--by FIELD:decade)",
+                "python": f"the items' fields: {held_fields} (e.g. by='FIELD' or "
+                          "by='FIELD:decade')",
+                "web": f"{elsewhere} (these items' fields: {held_fields})"}[said]
+        raise TrendsError(f"no item{' the filter keeps' if where else ''} has a value in the "
+                          f"field {by.field!r} to group by", hint=hint)
     from .buckets import other_date
 
     events = [str(v) for v in held if other_date(v)]
@@ -422,15 +464,17 @@ def check_groupable(ws: Workspace, by: GroupBy, *, where: dict[str, Any] | None 
                           f"happened to a work after it was made ({shown}: an exhibition, "
                           f"a publication, an acquisition), not its making, so every item "
                           f"would be in the group '(no value)'",
-                          hint=f"group by a field that holds the dates the works were made, "
-                               f"or by {by.field!r} without :{by.bucket} to count its values "
-                               "as they are written")
+                          hint=elsewhere if said == "web" else
+                          f"group by a field that holds the dates the works were made, "
+                          f"or by {by.field!r} without :{by.bucket} to count its values "
+                          "as they are written")
     shown = ", ".join(repr(v[:40]) for v in held[:3])
     raise TrendsError(f"no value of the field {by.field!r} reads as a year (it holds "
                       f"{shown}{', ...' if len(held) > 3 else ''}), so every item would "
                       f"be in the group '(no value)'",
-                      hint=f"group by a field that holds dates with :{by.bucket}, or by "
-                           f"{by.field!r} without :{by.bucket}")
+                      hint=elsewhere if said == "web" else
+                      f"group by a field that holds dates with :{by.bucket}, or by "
+                      f"{by.field!r} without :{by.bucket}")
 
 
 def labels_of(ws: Workspace, wanted: Sequence[str] | None) -> list[str]:

@@ -375,6 +375,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                    "where={'medium': 'Oil paint on canvas'}")
         raise TrendsError(f"where is {where!r}; it must be a mapping of field to value",
                           hint=f"give it as a dict, e.g. {example}")
+    said = "web" if web else None  # else Python's words, or the command line's
     if ws.card.kind == "entities":
         from .entities import entity_trends
 
@@ -383,8 +384,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
                               "gold to predicted mentions",
                               hint="leave out --method, --pool and --strata")
         if models_with_predictions(ws):  # else entity_trends says to run a model first
-            check_fields(ws, GroupBy.parse(by), where)
-            check_groupable(ws, GroupBy.parse(by), where=where)
+            check_fields(ws, GroupBy.parse(by), where, words=said)
+            check_groupable(ws, GroupBy.parse(by), where=where, words=said)
         result = entity_trends(ws, by=by, model=model, label=label, where=where,
                                n_boot=n_boot, seed=seed, min_items=min_items, web=web)
         if terms:
@@ -407,8 +408,8 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
         raise TrendsError(f"unknown method {method!r}", hint=f"choose one of {', '.join(METHODS)}")
     gb = GroupBy.parse(by)
     mv, fallback = choose_model(ws, model, web=web)
-    check_fields(ws, gb, where)
-    check_groupable(ws, gb, where=where)
+    check_fields(ws, gb, where, words=said)
+    check_groupable(ws, gb, where=where, words=said)
     labels = labels_of(ws, [label] if isinstance(label, str) else label)
     choice: Choice | None = None
     reason = "given" if method else ("default: the error rates were given, so there were "

@@ -249,7 +249,7 @@ def _row_words(r: TrendRow, corrected: bool, *, prefix: str, rates: bool = False
         return text + "."
     text = (f"{prefix}, {group_name(r.group)} ({r.n:,} items): the model puts the label "
             f"on {pct(r.raw)} of them (the raw count)")
-    if _exact(r):  # "95% interval 73% to 73%" read as a measurement; it is a count
+    if is_exact(r):  # "95% interval 73% to 73%" read as a measurement; it is a count
         return text + (f"; people labelled every one of them, so the share is counted, not "
                        f"estimated: {pct(r.estimate)}, exactly.")
     if corrected and r.estimate is not None:
@@ -260,8 +260,9 @@ def _row_words(r: TrendRow, corrected: bool, *, prefix: str, rates: bool = False
     return text + "."
 
 
-def _exact(r: TrendRow) -> bool:
-    """Every item of the group labelled by a person: its share is a count, no estimate."""
+def is_exact(r: TrendRow) -> bool:
+    """Every item of the group labelled by a person: its share is a count, no estimate
+    (its interval, of no width, is no measurement either)."""
     return r.estimate is not None and bool(r.labelled) and r.labelled == r.n
 
 
@@ -302,7 +303,7 @@ def _change_words(a: TrendRow, b: TrendRow, corrected: bool = True, *,
                 f"{'corrected ' if corrected else ''}share goes from "
                 f"{_with_interval(a.estimate, a.low, a.high, rates)} to "
                 f"{_with_interval(b.estimate, b.low, b.high, rates)}")
-    if not rates and _exact(a) and _exact(b):
+    if not rates and is_exact(a) and is_exact(b):
         return (f"From {group_name(a.group)} to {group_name(b.group)} the share goes from "
                 f"{pct(a.estimate)} to {pct(b.estimate)}, counted exactly: people labelled "
                 "every item of both groups.")

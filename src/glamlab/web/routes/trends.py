@@ -94,6 +94,23 @@ def by_words(by: str) -> str:
     return f"{bucket} of {field}" if bucket else field
 
 
+def fewer_cells_words(bucket: str | None, *, labels: int, entities: bool = False) -> str:
+    """What to choose on the form for fewer (label, group) cells, in one sentence: one
+    label (where several were counted), a coarser grouping (where there is one), a filter
+    that keeps fewer items (always there: the fields offered to group by are offered to
+    filter on)."""
+    fixes = ([f"choose one {'entity type' if entities else 'label'} in the list "
+              f"'{'Entity type' if entities else 'Label'}'"] if labels > 1 else [])
+    coarser = {"year": "decade or century", "decade": "century"}.get(bucket or "")
+    if coarser:
+        fixes.append(f"group by {coarser} in the list 'Group the items by'")
+    elif bucket is None:
+        fixes.append("group by a field with fewer values in the list 'Group the items by'")
+    fixes.append("keep only some of the items with 'Only items whose'")
+    return (", ".join(fixes[:-1]) + ", or " + fixes[-1] if len(fixes) > 2 else
+            " or ".join(fixes))
+
+
 def _default_by(choices: list[dict[str, str]]) -> str:
     return next((c["value"] for c in choices if c["value"].endswith(":decade")),
                 choices[0]["value"] if choices else "")
@@ -234,16 +251,12 @@ def _compute_kept(request: Request, asked: dict[str, Any]) -> Any:
                                                          limit=100_000)})
     labels = 1 if asked["label"] else len(ws.card.labels)
     if labels * groups > MAX_CELLS:
-        fixes = ["choose one label"] if labels > 1 else []
-        coarser = {"year": "group by decade or century", "decade": "group by century",
-                   None: "group by a field with fewer values"}
-        if gb.bucket in coarser:
-            fixes.append(coarser[gb.bucket])
         raise TrendsError(
             f"{labels} label{'s' if labels > 1 else ''} in {groups} groups (by "
             f"{by_words(asked['by'])}) "
             "are too many to work out while you wait",
-            hint=" or ".join(fixes + ["use glamlab trends in a terminal (no such limit)"]))
+            hint=fewer_cells_words(gb.bucket, labels=labels,
+                                   entities=ws.card.kind == "entities"))
     try:
         return trends(ws, by=asked["by"], label=asked["label"], method=asked["method"],
                       where=where, terms=asked["terms"], web=True)
@@ -296,7 +309,19 @@ def _view(result: Any) -> dict[str, Any]:
     every text in it escaped there), its rows and its summary in words."""
     from ...tasks.spans.hipe import type_words
     from ...trends.chart import label_chart, terms_chart, toggles
-    from ...trends.words import group_name, label_summary, method_words, no_value_words
+    from ...trends.quantify import EXACT
+    from ...trends.words import (
+        group_name,
+        is_exact,
+        label_summary,
+        method_words,
+        no_value_words,
+    )
+
+    def flag(status: str) -> str:
+        """The row's flags; "every item labelled" is said in its interval's place (no
+        flag: the share is a count)."""
+        return "; ".join(p for p in status.split("; ") if p != "ok" and not p.startswith(EXACT))
 
     groups = result.groups()
     labels = []
@@ -313,7 +338,8 @@ def _view(result: Any) -> dict[str, Any]:
                       "raw_low": r.raw_low, "raw_high": r.raw_high,
                       "estimate": r.estimate, "low": r.low, "high": r.high,
                       "clipped": r.clipped, "labelled": r.labelled,
-                      "flag": "" if r.status == "ok" else r.status} for r in rows]})
+                      # every item labelled: a count, not "73.0% to 73.0%"
+                      "exact": is_exact(r), "flag": flag(r.status)} for r in rows]})
     return {"by": result.by, "by_words": by_words(result.by), "model": result.model,
             "method": result.method, "notes": list(result.notes),
             "warnings": list(result.warnings),
