@@ -105,6 +105,34 @@ def test_new_project_labels_that_hold_a_comma(blank_app: Any) -> None:
     assert f"people | {tate} | nature" in page
 
 
+def test_a_single_label_holding_a_comma_survives_saving_the_form_again(
+        blank_app: Any) -> None:
+    """Review finding: the form is filled in with the card's labels one a line, so a
+    project whose one label holds a comma (a multi-label project of Tate's "emotions,
+    concepts and ideas" alone, which glamlab init makes) showed it on a single line, which
+    is read as a list separated by commas: saving the form again (to state the need)
+    turned the one label into two, silently. Now the form gives such a label in double
+    quotes, read back whole."""
+    import html
+    import re
+
+    from glamlab.config import ProjectCard
+
+    ws, _app, client = blank_app
+    ada = client("ada")
+    tate = "emotions, concepts and ideas"
+    r = _define(ada, kind="multi-label", labels=f'"{tate}"')
+    assert r.status_code == 303, r.text
+    assert ProjectCard.load(ws.root / "glamlab.toml").labels == [tate]
+    page = ada.get("/stages/project").text
+    shown = re.search(r'<textarea id="p-labels"[^>]*>(.*?)</textarea>', page, re.S)
+    assert shown is not None
+    r = _define(ada, kind="multi-label", labels=html.unescape(shown.group(1)),
+                need="Find the works about feelings")
+    assert r.status_code == 303, r.text
+    assert ProjectCard.load(ws.root / "glamlab.toml").labels == [tate]
+
+
 def test_a_spreadsheet_with_its_columns_mapped(blank_app: Any) -> None:
     ws, app, client = blank_app
     ada = client("ada")

@@ -112,8 +112,19 @@ def _card_form(card: Any) -> dict[str, str]:
         return {}
     price = card.price_per_item
     return {"name": card.name, "need": card.need, "modality": card.modality,
-            "kind": card.kind, "labels": "\n".join(card.labels), "metric": card.metric or "",
+            "kind": card.kind, "labels": _labels_text(card.labels),
+            "metric": card.metric or "",
             "price_per_item": f"{price:g}" if price else "0"}
+
+
+def _labels_text(labels: list[str]) -> str:
+    """The labels as the form shows them, one a line, read back as they are
+    (:func:`glamlab.config.parse_label_list`): a single label that holds a comma, on a line
+    of its own with no other, would be read as a list separated by commas, so it is given
+    in double quotes."""
+    if len(labels) == 1 and "," in labels[0] and '"' not in labels[0]:
+        return f'"{labels[0]}"'
+    return "\n".join(labels)
 
 
 def _metrics() -> dict[str, list[tuple[str, str]]]:
