@@ -29,6 +29,12 @@ def blank_app(make_ws: Any) -> Any:
     yield from app_with_users(ws)
 
 
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
 def _define(c: Any, **fields: str) -> Any:
     data = {"name": "Language of each text", "need": "Route texts to readers",
             "modality": "text", "kind": "single-label", "labels": "de\nen\nfr",
@@ -131,6 +137,21 @@ def test_a_single_label_holding_a_comma_survives_saving_the_form_again(
                 need="Find the works about feelings")
     assert r.status_code == 303, r.text
     assert ProjectCard.load(ws.root / "glamlab.toml").labels == [tate]
+
+
+def test_a_label_holding_a_bar_on_the_form_is_refused_in_the_forms_words(
+        blank_app: Any) -> None:
+    """Review finding: labels one a line, one of them holding '|', were refused on the
+    project form with "What to do: rename it in [project] labels in glamlab.toml", a file
+    a curator on the form neither sees nor needs. Now the fix is in the form's words."""
+    ws, _app, client = blank_app
+    ada = client("ada")
+    r = _define(ada, kind="multi-label", labels="people\nstill life|nature")
+    assert r.status_code == 422, r.text
+    assert "still life|nature" in html_unescape(r.text)
+    assert "glamlab.toml" not in r.text and "[project]" not in r.text, r.text
+    assert "one a line" in r.text
+    assert ws.card.task == "new-project"  # nothing changed
 
 
 def test_a_spreadsheet_with_its_columns_mapped(blank_app: Any) -> None:

@@ -151,6 +151,10 @@ def project_save(request: Request, form: FormData = Depends(form_of),
         # one a line, as the form asks; a single line as glamlab init --labels reads it
         labels = parse_label_list(values["labels"], hint="write the labels one a line; a "
                               "label may then hold commas and needs no quotes")
+        barred = next((x for x in labels if "|" in x), None)
+        if barred is not None:  # (the card's own refusal names glamlab.toml, not this form)
+            raise GlamlabError(f"the label {barred!r} holds '|', which no label may hold",
+                               hint="write the labels one a line, without '|'")
         if values["modality"] not in MODALITIES:
             raise GlamlabError("choose what the items are: texts, images or rows of a table")
         if values["kind"] not in KINDS:
