@@ -89,3 +89,23 @@ def test_a_command_the_cli_suggests_gives_the_labels_back_whole(labels: list[str
     from glamlab.cli.workspace import labels_arg, labels_given
 
     assert labels_given(tuple(shlex.split(labels_arg(labels))), None) == labels
+
+
+def test_a_labels_file_not_utf8_or_with_a_bar_is_one_error_naming_the_file(
+        tmp_path: Path) -> None:
+    """Review finding: a labels file saved by Windows Notepad in its old encoding
+    ("café" in cp1252) ended `glamlab init` in a UnicodeDecodeError traceback; a line
+    holding '|' was refused with the fix "rename it in [project] labels in glamlab.toml",
+    a card init never wrote. Now each is one error naming the file (and the line) and
+    the fix in the file; nothing is created."""
+    latin = tmp_path / "labels.txt"
+    latin.write_bytes("café\nthé\n".encode("cp1252"))
+    code, out, labels = _init(tmp_path / "ws", "--labels-file", str(latin))
+    assert code == 2 and labels is None, out
+    assert "Traceback" not in out and "UnicodeDecodeError" not in out, out
+    assert "labels.txt is not UTF-8 text" in out and "save it as UTF-8" in out, out
+    bar = tmp_path / "bar.txt"
+    bar.write_text("people\nstill life|nature\n", encoding="utf-8")
+    code, out, labels = _init(tmp_path / "ws2", "--labels-file", str(bar))
+    assert code == 2 and labels is None, out
+    assert "line 2" in out and "'|'" in out and "glamlab.toml" not in out, out

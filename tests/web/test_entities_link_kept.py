@@ -264,3 +264,34 @@ def test_an_entity_to_add_gets_its_record_found_by_name_in_a_real_browser(
     mine = [s for s in gold_spans(ws, [item_id])[item_id] if (s.start, s.end) == (start, end)]
     assert [(s.authority_id, s.attrs.get("link_by")) for s in mine] == [
         (rec.record_id, None)], mine
+
+
+def test_a_checked_record_the_authority_file_lacks_is_refused(entities_ws: Any,
+                                                              tmp_path: Path) -> None:
+    """Review finding: with "I checked this record" ticked, the record the page sent as the
+    linker's (``linked_ID``, a form field) was saved as the reviewer's own link unchecked,
+    so a record the authority file does not have got in as a person's link, where
+    choosing that same record in the list is refused (422). Now it is refused the same
+    way, and nothing is saved."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.review import peek_queue
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    row = _linked_rows(ws, tmp_path)[0]
+    rid, v = row["id"], row["value"]
+    new = "ORG" if row["label"] != "ORG" else "PER"
+    forged = {**row, "link": {**row["link"], "authority_id": "Q-no-such"}}
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        r = _post_type_change(c, forged, new, **{f"link_checked_{rid}": "1"})
+        assert r.status_code == 422, r.text
+        assert "Q-no-such" in r.text
+        # the same record chosen in the list: refused alike
+        r = _post_type_change(c, row, new, **{f"authority_{rid}": "Q-no-such"})
+        assert r.status_code == 422, r.text
+    assert not [s for s in gold_spans(ws, [row["item_id"]]).get(row["item_id"], [])
+                if (s.start, s.end) == (v["start"], v["end"])]
+    assert rid in {q["id"] for q in peek_queue(ws, limit=500)}

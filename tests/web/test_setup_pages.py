@@ -29,6 +29,12 @@ def blank_app(make_ws: Any) -> Any:
     yield from app_with_users(ws)
 
 
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
 def _define(c: Any, **fields: str) -> Any:
     data = {"name": "Language of each text", "need": "Route texts to readers",
             "modality": "text", "kind": "single-label", "labels": "de\nen\nfr",
@@ -103,6 +109,49 @@ def test_new_project_labels_that_hold_a_comma(blank_app: Any) -> None:
     assert card.labels == ["people", tate, "nature"]
     page = ada.get("/stages/project").text
     assert f"people | {tate} | nature" in page
+
+
+def test_a_single_label_holding_a_comma_survives_saving_the_form_again(
+        blank_app: Any) -> None:
+    """Review finding: the form is filled in with the card's labels one a line, so a
+    project whose one label holds a comma (a multi-label project of Tate's "emotions,
+    concepts and ideas" alone, which glamlab init makes) showed it on a single line, which
+    is read as a list separated by commas: saving the form again (to state the need)
+    turned the one label into two, silently. Now the form gives such a label in double
+    quotes, read back whole."""
+    import html
+    import re
+
+    from glamlab.config import ProjectCard
+
+    ws, _app, client = blank_app
+    ada = client("ada")
+    tate = "emotions, concepts and ideas"
+    r = _define(ada, kind="multi-label", labels=f'"{tate}"')
+    assert r.status_code == 303, r.text
+    assert ProjectCard.load(ws.root / "glamlab.toml").labels == [tate]
+    page = ada.get("/stages/project").text
+    shown = re.search(r'<textarea id="p-labels"[^>]*>(.*?)</textarea>', page, re.S)
+    assert shown is not None
+    r = _define(ada, kind="multi-label", labels=html.unescape(shown.group(1)),
+                need="Find the works about feelings")
+    assert r.status_code == 303, r.text
+    assert ProjectCard.load(ws.root / "glamlab.toml").labels == [tate]
+
+
+def test_a_label_holding_a_bar_on_the_form_is_refused_in_the_forms_words(
+        blank_app: Any) -> None:
+    """Review finding: labels one a line, one of them holding '|', were refused on the
+    project form with "What to do: rename it in [project] labels in glamlab.toml", a file
+    a curator on the form neither sees nor needs. Now the fix is in the form's words."""
+    ws, _app, client = blank_app
+    ada = client("ada")
+    r = _define(ada, kind="multi-label", labels="people\nstill life|nature")
+    assert r.status_code == 422, r.text
+    assert "still life|nature" in html_unescape(r.text)
+    assert "glamlab.toml" not in r.text and "[project]" not in r.text, r.text
+    assert "one a line" in r.text
+    assert ws.card.task == "new-project"  # nothing changed
 
 
 def test_a_spreadsheet_with_its_columns_mapped(blank_app: Any) -> None:

@@ -133,10 +133,21 @@ def labels_given(labels: tuple[str, ...], labels_file: str | None) -> list[str]:
     if labels and labels_file:
         raise click.UsageError("give the labels with --labels or with --labels-file, not both")
     if labels_file:
-        with open(labels_file, encoding="utf-8-sig") as f:
-            names = [line.strip() for line in f if line.strip()]
+        try:
+            with open(labels_file, encoding="utf-8-sig") as f:
+                lines = [line.strip() for line in f]
+        except UnicodeDecodeError:
+            raise click.UsageError(f"{labels_file} is not UTF-8 text: save it as UTF-8 (in "
+                                   "Notepad: Save as, Encoding UTF-8), then run init "
+                                   "again") from None
+        names = [x for x in lines if x]
         if not names:
             raise click.UsageError(f"{labels_file} holds no labels: write them one a line")
+        bar = next((n for n, x in enumerate(lines, 1) if "|" in x), None)
+        if bar is not None:
+            raise click.UsageError(f"{labels_file} line {bar} ({lines[bar - 1]!r}) holds "
+                                   "'|', which no label may hold: write one label a line, "
+                                   "without '|'")
         return names
     if not labels:
         raise click.UsageError("give the labels: --labels blank,content (or --labels-file "

@@ -481,6 +481,15 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
             value = {**(value if isinstance(value, dict) else {}), "authority_id": kept}
             if not form.get(f"link_checked_{queue_id}"):
                 value["link_by"] = LINK_BY_LINKER
+            else:
+                # the reviewer's own link from here on: checked against the authority
+                # file as a record chosen in the list is (``linked_ID`` is a form field)
+                from ...actions.link import NIL
+                from ...linking.authority import authority_records
+
+                if kept != NIL and not authority_records(request.app.state.ws, [kept]):
+                    raise HTTPException(422, f"no authority record {kept!r}: choose one "
+                                             "the page offers, or NIL when none fits")
     try:
         result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
                                label=label if correct else None,

@@ -112,8 +112,19 @@ def _card_form(card: Any) -> dict[str, str]:
         return {}
     price = card.price_per_item
     return {"name": card.name, "need": card.need, "modality": card.modality,
-            "kind": card.kind, "labels": "\n".join(card.labels), "metric": card.metric or "",
+            "kind": card.kind, "labels": _labels_text(card.labels),
+            "metric": card.metric or "",
             "price_per_item": f"{price:g}" if price else "0"}
+
+
+def _labels_text(labels: list[str]) -> str:
+    """The labels as the form shows them, one a line, read back as they are
+    (:func:`glamlab.config.parse_label_list`): a single label that holds a comma, on a line
+    of its own with no other, would be read as a list separated by commas, so it is given
+    in double quotes."""
+    if len(labels) == 1 and "," in labels[0] and '"' not in labels[0]:
+        return f'"{labels[0]}"'
+    return "\n".join(labels)
 
 
 def _metrics() -> dict[str, list[tuple[str, str]]]:
@@ -140,6 +151,10 @@ def project_save(request: Request, form: FormData = Depends(form_of),
         # one a line, as the form asks; a single line as glamlab init --labels reads it
         labels = parse_label_list(values["labels"], hint="write the labels one a line; a "
                               "label may then hold commas and needs no quotes")
+        barred = next((x for x in labels if "|" in x), None)
+        if barred is not None:  # (the card's own refusal names glamlab.toml, not this form)
+            raise GlamlabError(f"the label {barred!r} holds '|', which no label may hold",
+                               hint="write the labels one a line, without '|'")
         if values["modality"] not in MODALITIES:
             raise GlamlabError("choose what the items are: texts, images or rows of a table")
         if values["kind"] not in KINDS:
