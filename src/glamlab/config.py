@@ -65,6 +65,26 @@ def parse_label_list(text: str, *, hint: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def check_label_names(labels: Sequence[str], *, rename: str, unique: str) -> None:
+    """Refuse a label no project may have (one holding ``|``, which separates labels in
+    CSV files, a line break or surrounding spaces) or a label given twice, with the fix in
+    the words of where the labels came from: ``rename`` (a label to rename: the card's
+    ``[project] labels``, ``glamlab init``'s ``--labels-file``, the web app's form) and
+    ``unique`` (a label given twice)."""
+    for label in labels:
+        if "|" in label and label.strip() and "\n" not in label:
+            raise ConfigError(f"label {label!r} holds '|', which no label may hold (it "
+                              "separates labels in CSV files)", hint=rename)
+        if not _LABEL_RE.match(label) or label != label.strip():
+            raise ConfigError(
+                f"label {label!r} is not usable: no '|' (it separates labels in CSV files), "
+                "line breaks or surrounding spaces", hint=rename)
+    if len(set(labels)) != len(labels):
+        twice = sorted({x for x in labels if list(labels).count(x) > 1})
+        raise ConfigError(f"the labels are not unique ({', '.join(map(repr, twice))} given "
+                          "more than once)", hint=unique)
+
+
 @dataclass
 class ProjectCard:
     name: str
@@ -108,15 +128,8 @@ class ProjectCard:
                 "a single-label task needs at least two labels",
                 hint="give them with --labels a,b (e.g. --labels blank,content)",
             )
-        for label in self.labels:
-            if not _LABEL_RE.match(label) or label != label.strip():
-                raise ConfigError(
-                    f"label {label!r} is not usable: no '|' (it separates labels in CSV files), "
-                    "line breaks or surrounding spaces",
-                    hint=f"rename it in [project] labels in {CONFIG_NAME}",
-                )
-        if len(set(self.labels)) != len(self.labels):
-            raise ConfigError("the labels are not unique", hint=f"edit [project] labels in {CONFIG_NAME}")
+        check_label_names(self.labels, rename=f"rename it in [project] labels in {CONFIG_NAME}",
+                          unique=f"edit [project] labels in {CONFIG_NAME}")
         if not self.metric or not isinstance(self.metric, str):
             raise ConfigError("the card names no metric", hint=f"edit [project] metric in "
                                                                 f"{CONFIG_NAME}")

@@ -109,3 +109,37 @@ def test_a_labels_file_not_utf8_or_with_a_bar_is_one_error_naming_the_file(
     code, out, labels = _init(tmp_path / "ws2", "--labels-file", str(bar))
     assert code == 2 and labels is None, out
     assert "line 2" in out and "'|'" in out and "glamlab.toml" not in out, out
+
+
+@pytest.mark.parametrize("lines, args, fix", [
+    ("people\nsea|sky\n", ["--labels-file", "FILE"], "rename it in FILE (--labels-file)"),
+    ("people\nnature\npeople\n", ["--labels-file", "FILE"],
+     "write each label once in FILE (--labels-file)"),
+    ("", ["--labels", "people,nature,people"], "give each label once in --labels"),
+    ("", ["--labels", "people", "--labels", "people"], "give each label once in --labels"),
+], ids=["bar-in-file", "twice-in-file", "twice-in-labels", "twice-repeated"])
+def test_a_label_refused_names_the_fix_where_it_was_given(
+        tmp_path: Path, lines: str, args: list[str], fix: str) -> None:
+    """A label holding '|' (from --labels-file) or a label given twice was refused with
+    "rename it in [project] labels in glamlab.toml": a card not written yet, by a person
+    who typed the labels on the command line. The fix names where they were given."""
+    f = tmp_path / "labels.txt"
+    f.write_text(lines, encoding="utf-8")
+    args = [str(f) if a == "FILE" else a for a in args]
+    code, out, labels = _init(tmp_path / "ws", *args)
+    assert code != 0 and labels is None
+    assert fix.replace("FILE", str(f)) in " ".join(out.split()), out
+    assert "glamlab.toml" not in out and "Traceback" not in out
+
+
+def test_a_label_with_a_bar_in_the_card_still_names_the_card(tmp_path: Path) -> None:
+    """The card's own check keeps its words: a label edited in glamlab.toml is renamed
+    there."""
+    from glamlab.config import ProjectCard
+    from glamlab.errors import ConfigError
+
+    card = ProjectCard(name="s", task="s", modality="text", labels=["people", "sea|sky"])
+    with pytest.raises(ConfigError) as err:
+        card.validate()
+    assert "'sea|sky' holds '|'" in str(err.value)
+    assert "rename it in [project] labels in glamlab.toml" in (err.value.hint or "")

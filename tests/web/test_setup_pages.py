@@ -154,6 +154,23 @@ def test_a_label_holding_a_bar_on_the_form_is_refused_in_the_forms_words(
     assert ws.card.task == "new-project"  # nothing changed
 
 
+@pytest.mark.parametrize("labels, fix", [
+    ("people\nsea|sky", "write that label without &#39;|&#39; in the labels"),
+    ("people\nnature\npeople", "write each label once in the labels"),
+], ids=["bar", "twice"])
+def test_a_label_refused_on_the_form_says_the_fix_in_the_forms_words(
+        blank_app: Any, labels: str, fix: str) -> None:
+    """A label holding '|' (one a line, as the form asks) or typed twice was refused
+    with "rename it in [project] labels in glamlab.toml" (or "edit ..."): a file the
+    curator never saw, for labels typed on this form. Now the fix in the form's words."""
+    ws, _app, client = blank_app
+    bad = _define(client("ada"), kind="multi-label", labels=labels)
+    assert bad.status_code == 422, bad.text
+    assert fix in bad.text, bad.text
+    assert "glamlab.toml" not in bad.text and "--" not in bad.text
+    assert ws.card.task == "new-project"  # nothing changed
+
+
 def test_a_spreadsheet_with_its_columns_mapped(blank_app: Any) -> None:
     ws, app, client = blank_app
     ada = client("ada")

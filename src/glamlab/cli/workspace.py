@@ -7,7 +7,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from ..config import parse_label_list
+from ..config import check_label_names, parse_label_list
 from ..progress import label_list
 from ._common import emit, json_option, open_ws
 
@@ -146,14 +146,22 @@ def labels_given(labels: tuple[str, ...], labels_file: str | None) -> list[str]:
         bar = next((n for n, x in enumerate(lines, 1) if "|" in x), None)
         if bar is not None:
             raise click.UsageError(f"{labels_file} line {bar} ({lines[bar - 1]!r}) holds "
-                                   "'|', which no label may hold: write one label a line, "
-                                   "without '|'")
+                                   f"'|', which no label may hold: rename it in {labels_file} "
+                                   "(--labels-file): one label a line, without '|' (e.g. "
+                                   "'a / b' for 'a|b')")
+        # the fix in the words of where they came from, not the card's (not written yet)
+        check_label_names(names, rename=f"rename it in {labels_file} (--labels-file): one "
+                          "label a line, without '|' (e.g. 'a / b' for 'a|b')",
+                          unique=f"write each label once in {labels_file} (--labels-file)")
         return names
     if not labels:
         raise click.UsageError("give the labels: --labels blank,content (or --labels-file "
                                "FILE, one a line)")
+    once = "give each label once in --labels"
     if len(labels) == 1:
-        return parse_label_list(labels[0], hint=LABELS_FIX)
+        names = parse_label_list(labels[0], hint=LABELS_FIX)
+        check_label_names(names, rename=LABELS_FIX, unique=once)
+        return names
     names = [x.strip() for x in labels if x.strip()]
     for name in names:
         if "|" in name or name.startswith('"') or name.endswith('"'):
@@ -162,6 +170,7 @@ def labels_given(labels: tuple[str, ...], labels_file: str | None) -> list[str]:
                 + ("holds '|', which no label may hold" if "|" in name else
                    "is in double quotes") + ": give one label, without quotes, in each "
                 "--labels (--labels people --labels 'emotions, concepts and ideas')")
+    check_label_names(names, rename=LABELS_FIX, unique=once)
     return names
 
 

@@ -30,6 +30,7 @@ from ..reports.words import plain_stats as plain_stats
 COMMAND_NAMES = ("init", "status", "migrate", "db", "ingest", "items", "labels", "authority",
                  "baseline", "predictors", "try-service", "train", "evaluate", "models",
                  "retrain", "monitor", "trends", "concepts", "serve", "users", "demo", "run", "runs",
+                 "review",
                  "backtest", "capacity", "link", "act", "export")
 
 _COMMAND = re.compile(

@@ -191,7 +191,7 @@ def workspace_status(ws: Workspace, *,
                                  chosen=verdict["chosen"] if verdict else None,
                                  in_use_spec=in_use_spec, unpredicted=unpredicted,
                                  applied=applied, in_use_measured=in_use_measured,
-                                 need_example=_need_example(card))),
+                                 need_example=_need_example(card), kind=card.kind)),
     }
 
 
@@ -506,9 +506,9 @@ def tabular_next_step(items: int, labelled: int, test: int, champions: int,
                        if web else run_champion_step(stale))
     if unpredicted:
         return "run", unpredicted_step(unpredicted, web=web)
-    if queue_open:
-        return "queue", (f"{queue_open:,} predictions wait for a person"
-                         + ("." if web else ": review them with `glamlab serve`."))
+    if queue_open:  # (a table's rows: one outcome each, a single-label project)
+        return "queue", (f"{queue_open:,} predictions wait for a person."
+                         if web else queue_step(queue_open, "single-label") + ".")
     if not acted:
         return "act", ("See what the policy would do with the predictions." if web else
                        "See what the policy would do with the predictions: `glamlab act "
@@ -557,7 +557,8 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                better: Sequence[str] = (), in_use_spec: str | None = None,
                chosen: str | None = None, unpredicted: dict[str, Any] | None = None,
                applied: dict[str, Any] | None = None, in_use_measured: bool = True,
-               need_example: str = "stop paying the OCR service for blank pages") -> str:
+               need_example: str = "stop paying the OCR service for blank pages",
+               kind: str = "") -> str:
     if not need:  # the example of the project's task kind (an entities project's texts)
         return ("State the need in words: edit [project] need in glamlab.toml "
                 f"(e.g. '{need_example}').")
@@ -598,10 +599,26 @@ def _next_step(need: str, items: int, labelled: int, splits: dict[str, int], eva
                 "accept thresholds from the labelled data; then `glamlab act`, and "
                 "`glamlab export --format csv --out decisions.csv`.")
     if queue_open:
-        return (f"{queue_open:,} predictions wait for a person: review them with "
-                "`glamlab serve`; `glamlab export --format csv --out decisions.csv` writes "
-                "what is decided so far.")
+        return (queue_step(queue_open, kind) + "; `glamlab export --format csv --out "
+                "decisions.csv` writes what is decided so far.")
     return settled_step(monitored)
+
+
+#: the task kinds whose review queue is also taken out as a file (``glamlab review
+#: list``/``import``: :mod:`glamlab.review.sheet`; an entities project's spans are decided
+#: on the web queue, where the text is shown)
+QUEUE_AS_FILE_KINDS = ("single-label", "multi-label")
+
+
+def queue_step(queue_open: int, kind: str) -> str:
+    """The next step while predictions wait for a person (``glamlab status``, the demos'
+    closing line): the web queue, and, where the task kind allows it, the queue as a
+    file to decide in a spreadsheet and bring back (no full stop at the end)."""
+    words = f"{queue_open:,} predictions wait for a person: review them with `glamlab serve`"
+    if kind in QUEUE_AS_FILE_KINDS:
+        words += (", or in a spreadsheet: `glamlab review list -o queue.csv`, fill in its "
+                  "decision column, then `glamlab review import queue.csv --by NAME`")
+    return words
 
 
 def settled_step(monitored: int, *, web: bool = False) -> str:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 
 from ...auth import User
-from ...config import measure_of, parse_label_list
+from ...config import check_label_names, measure_of, parse_label_list
 from ...errors import GlamlabError
 from ..pages import form_of, page_user, render, writer
 from ..words import for_the_web
@@ -151,10 +151,10 @@ def project_save(request: Request, form: FormData = Depends(form_of),
         # one a line, as the form asks; a single line as glamlab init --labels reads it
         labels = parse_label_list(values["labels"], hint="write the labels one a line; a "
                               "label may then hold commas and needs no quotes")
-        barred = next((x for x in labels if "|" in x), None)
-        if barred is not None:  # (the card's own refusal names glamlab.toml, not this form)
-            raise GlamlabError(f"the label {barred!r} holds '|', which no label may hold",
-                               hint="write the labels one a line, without '|'")
+        # the fix in the form's words (not glamlab.toml's, not a command's)
+        check_label_names(labels, rename="write that label without '|' in the labels, "
+                          "one a line (for example 'a / b' instead of 'a|b')",
+                          unique="write each label once in the labels")
         if values["modality"] not in MODALITIES:
             raise GlamlabError("choose what the items are: texts, images or rows of a table")
         if values["kind"] not in KINDS:
