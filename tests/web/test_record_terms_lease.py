@@ -22,6 +22,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from glamlab import review
@@ -48,6 +49,20 @@ def two_records_ws(make_ws: Any) -> Any:
     ws.save_card()
     act(ws)
     return ws
+
+
+@pytest.fixture
+def two_reviewers(make_ws: Any) -> Any:
+    """:func:`two_records_ws` served to its reviewers (rey, and rob added): the workspace
+    and the function that logs one in."""
+    ws = two_records_ws(make_ws)
+    add_user(ws, "rob", PASSWORD, "reviewer")
+    users = app_with_users(ws)
+    _, _, client = next(users)
+    try:
+        yield ws, client
+    finally:
+        next(users, None)
 
 
 def _rows(ws: Any) -> dict[tuple[str, str], Any]:
@@ -109,65 +124,53 @@ def _selected(page: str) -> dict[str, str | None]:
 
 
 def test_a_term_added_does_not_hold_the_record_once_the_reviewer_leaves(
-        make_ws: Any) -> None:
-    ws = two_records_ws(make_ws)
-    add_user(ws, "rob", PASSWORD, "reviewer")
-    users = app_with_users(ws)
-    _, _, client = next(users)
-    try:
-        rey, rob = client("rey"), client("rob")
-        rows = _rows(ws)
-        people, places = rows[("T1", "people")].id, rows[("T1", "places")].id
-        assert sorted(_shown(rey.get("/queue").text)) == sorted(r.id for r in rows.values())
-        # rey adds places to T1 on its people card; the page reloads
-        page = _add(rey, people, "T1", "places")
-        assert page.status_code == 200
-        assert "Added the term places to T1, saved as yours." in _words(page.text)
-        shown = _shown(page.text)
-        assert places not in shown and people in shown  # places: settled by the term
-        assert _rows(ws)[("T1", "places")].lease_owner is None  # before: rey's
-        # while rey's page shows T1's people, T1 is rey's: rob is refused, as ever
-        held = _add(rob, people, "T1", "nature")
-        assert held.status_code == 409
-        assert f"review queue row {people} (item T1) is being reviewed by rey" in _words(
-            held.text)
-        # rey leaves the page: it gives back what it shows (app.js, on pagehide)
-        assert rey.post("/api/leases/release", json={"ids": shown},
-                        headers={"X-CSRF-Token": csrf_of(rey)}).json()["released"] == 2
-        # rob takes the record: its suggestion is on his page, and he may add a term to
-        # it or mark it checked (before: refused for row places, which rey still held)
-        assert people in _shown(rob.get("/queue").text)
-        got = _add(rob, people, "T1", "nature")
-        assert got.status_code == 200, _words(got.text)
-        done = rob.put("/api/records/T1/checked", headers={"X-CSRF-Token": csrf_of(rob)})
-        assert done.status_code == 200, done.text
-        assert done.json()["terms"] == ["nature", "places"]
-    finally:
-        next(users, None)
+        two_reviewers: Any) -> None:
+    ws, client = two_reviewers
+    rey, rob = client("rey"), client("rob")
+    rows = _rows(ws)
+    people, places = rows[("T1", "people")].id, rows[("T1", "places")].id
+    assert sorted(_shown(rey.get("/queue").text)) == sorted(r.id for r in rows.values())
+    # rey adds places to T1 on its people card; the page reloads
+    page = _add(rey, people, "T1", "places")
+    assert page.status_code == 200
+    assert "Added the term places to T1, saved as yours." in _words(page.text)
+    shown = _shown(page.text)
+    assert places not in shown and people in shown  # places: settled by the term
+    assert _rows(ws)[("T1", "places")].lease_owner is None  # before: rey's
+    # while rey's page shows T1's people, T1 is rey's: rob is refused, as ever
+    held = _add(rob, people, "T1", "nature")
+    assert held.status_code == 409
+    assert f"review queue row {people} (item T1) is being reviewed by rey" in _words(
+        held.text)
+    # rey leaves the page: it gives back what it shows (app.js, on pagehide)
+    assert rey.post("/api/leases/release", json={"ids": shown},
+                    headers={"X-CSRF-Token": csrf_of(rey)}).json()["released"] == 2
+    # rob takes the record: its suggestion is on his page, and he may add a term to
+    # it or mark it checked (before: refused for row places, which rey still held)
+    assert people in _shown(rob.get("/queue").text)
+    got = _add(rob, people, "T1", "nature")
+    assert got.status_code == 200, _words(got.text)
+    done = rob.put("/api/records/T1/checked", headers={"X-CSRF-Token": csrf_of(rob)})
+    assert done.status_code == 200, done.text
+    assert done.json()["terms"] == ["nature", "places"]
 
 
 def test_a_term_added_does_not_hold_the_record_once_its_suggestions_are_decided(
-        make_ws: Any) -> None:
-    ws = two_records_ws(make_ws)
-    add_user(ws, "rob", PASSWORD, "reviewer")
-    users = app_with_users(ws)
-    _, _, client = next(users)
-    try:
-        rey, rob = client("rey"), client("rob")
-        rey.get("/queue")
-        people = _rows(ws)[("T1", "people")]
-        assert _add(rey, people.id, "T1", "places").status_code == 200
-        # rey decides T1's other suggestion: T1 is off rey's page, which stays open
-        page = rey.post("/queue/decide", data={"csrf": csrf_of(rey),
-                                               "one": f"{people.id}:{people.version}:reject"})
-        assert page.status_code == 200
-        assert _shown(page.text) == [_rows(ws)[("T2", "people")].id]
-        got = rob.post("/api/records/T1/terms", json={"term": "nature"},
-                       headers={"X-CSRF-Token": csrf_of(rob)})
-        assert got.status_code == 200, got.text  # before: 409, row places held by rey
-        assert got.json()["terms"] == ["nature", "places"]
-    finally:
-        next(users, None)
+        two_reviewers: Any) -> None:
+    ws, client = two_reviewers
+    rey, rob = client("rey"), client("rob")
+    rey.get("/queue")
+    people = _rows(ws)[("T1", "people")]
+    assert _add(rey, people.id, "T1", "places").status_code == 200
+    # rey decides T1's other suggestion: T1 is off rey's page, which stays open
+    page = rey.post("/queue/decide", data={"csrf": csrf_of(rey),
+                                           "one": f"{people.id}:{people.version}:reject"})
+    assert page.status_code == 200
+    assert _shown(page.text) == [_rows(ws)[("T2", "people")].id]
+    got = rob.post("/api/records/T1/terms", json={"term": "nature"},
+                   headers={"X-CSRF-Token": csrf_of(rob)})
+    assert got.status_code == 200, got.text  # before: 409, row places held by rey
+    assert got.json()["terms"] == ["nature", "places"]
 
 
 def test_a_correction_to_another_suggestions_term_gives_that_one_back(make_ws: Any) -> None:
@@ -195,140 +198,116 @@ def test_a_term_taken_back_brings_its_suggestion_back_to_the_reviewers_page(
 
 
 def test_marking_checked_and_adding_a_term_are_refused_in_the_same_words(
-        make_ws: Any) -> None:
-    ws = two_records_ws(make_ws)
-    add_user(ws, "rob", PASSWORD, "reviewer")
-    users = app_with_users(ws)
-    _, _, client = next(users)
-    try:
-        rob = client("rob")
-        review.lease_queue(ws, "rey")
-        row = _rows(ws)[("T1", "people")].id
-        token = {"X-CSRF-Token": csrf_of(rob)}
-        added = rob.post("/api/records/T1/terms", json={"term": "nature"}, headers=token)
-        marked = rob.put("/api/records/T1/checked", headers=token)
-        assert (added.status_code, marked.status_code) == (409, 409)  # before: 409, 422
-        a, m = added.json(), marked.json()
-        held = f"review queue row {row} (item T1) is being reviewed by rey; "
-        assert a["error"] == held + "the term 'nature' was not added"
-        assert m["error"] == held + "the record was not marked checked"
-        first = "reload the queue; once rey has decided the record's suggestions, "
-        assert a["hint"] == first + "add it"
-        assert m["hint"] == first + "mark it checked"
-        assert m["current"] == a["current"] == {"queue_id": row, "lease_owner": "rey"}
-        # the queue page says it at its top, as for "Add term"
-        page = rob.post("/queue/record-checked", data={"csrf": csrf_of(rob),
-                                                       "record_checked": "T1"})
-        assert page.status_code == 409
-        assert (held + "the record was not marked checked. What to do: " + first
-                + "mark it checked.") in _words(page.text)
-        assert _rows(ws)[("T1", "people")].status == "open"  # nothing written
-    finally:
-        next(users, None)
+        two_reviewers: Any) -> None:
+    ws, client = two_reviewers
+    rob = client("rob")
+    review.lease_queue(ws, "rey")
+    row = _rows(ws)[("T1", "people")].id
+    token = {"X-CSRF-Token": csrf_of(rob)}
+    added = rob.post("/api/records/T1/terms", json={"term": "nature"}, headers=token)
+    marked = rob.put("/api/records/T1/checked", headers=token)
+    assert (added.status_code, marked.status_code) == (409, 409)  # before: 409, 422
+    a, m = added.json(), marked.json()
+    held = f"review queue row {row} (item T1) is being reviewed by rey; "
+    assert a["error"] == held + "the term 'nature' was not added"
+    assert m["error"] == held + "the record was not marked checked"
+    first = "reload the queue; once rey has decided the record's suggestions, "
+    assert a["hint"] == first + "add it"
+    assert m["hint"] == first + "mark it checked"
+    assert m["current"] == a["current"] == {"queue_id": row, "lease_owner": "rey"}
+    # the queue page says it at its top, as for "Add term"
+    page = rob.post("/queue/record-checked", data={"csrf": csrf_of(rob),
+                                                   "record_checked": "T1"})
+    assert page.status_code == 409
+    assert (held + "the record was not marked checked. What to do: " + first
+            + "mark it checked.") in _words(page.text)
+    assert _rows(ws)[("T1", "people")].status == "open"  # nothing written
 
 
-def test_a_refused_term_stays_chosen_on_its_card(make_ws: Any) -> None:
-    ws = two_records_ws(make_ws)
-    add_user(ws, "rob", PASSWORD, "reviewer")
-    users = app_with_users(ws)
-    _, _, client = next(users)
-    try:
-        rob = client("rob")
-        # rey's page holds T1's places, rob's T1's people (and T2)
-        assert [r["label"] for r in review.lease_queue(ws, "rey", label="places")] == [
-            "places"]
-        page = rob.get("/queue").text
-        row = _rows(ws)[("T1", "people")].id
-        assert row in _shown(page)
-        assert _selected(page)[f"term_{row}"] is None  # the first, people, drawn chosen
-        refused = _add(rob, row, "T1", "nature")
-        assert refused.status_code == 409
-        words = _words(refused.text)
-        assert ("is being reviewed by rey; the term 'nature' was not added. What to do: "
-                "reload the queue") in words
-        assert row in _shown(refused.text)
-        assert _selected(refused.text)[f"term_{row}"] == "nature"  # before: none
-        # a term the project does not have (its vocabulary changed meanwhile): said,
-        # the card's list as it was
-        unknown = _add(rob, row, "T1", "cats")
-        assert unknown.status_code == 422
-        assert "'cats' is not one of the project's terms, so it was not added to T1" in (
-            _words(unknown.text))
-        assert _selected(unknown.text)[f"term_{row}"] is None
-    finally:
-        next(users, None)
+def test_a_refused_term_stays_chosen_on_its_card(two_reviewers: Any) -> None:
+    ws, client = two_reviewers
+    rob = client("rob")
+    # rey's page holds T1's places, rob's T1's people (and T2)
+    assert [r["label"] for r in review.lease_queue(ws, "rey", label="places")] == [
+        "places"]
+    page = rob.get("/queue").text
+    row = _rows(ws)[("T1", "people")].id
+    assert row in _shown(page)
+    assert _selected(page)[f"term_{row}"] is None  # the first, people, drawn chosen
+    refused = _add(rob, row, "T1", "nature")
+    assert refused.status_code == 409
+    words = _words(refused.text)
+    assert ("is being reviewed by rey; the term 'nature' was not added. What to do: "
+            "reload the queue") in words
+    assert row in _shown(refused.text)
+    assert _selected(refused.text)[f"term_{row}"] == "nature"  # before: none
+    # a term the project does not have (its vocabulary changed meanwhile): said,
+    # the card's list as it was
+    unknown = _add(rob, row, "T1", "cats")
+    assert unknown.status_code == 422
+    assert "'cats' is not one of the project's terms, so it was not added to T1" in (
+        _words(unknown.text))
+    assert _selected(unknown.text)[f"term_{row}"] is None
 
 
 def test_a_refused_term_stays_chosen_where_the_last_suggestion_offered_it(
-        make_ws: Any) -> None:
-    ws = two_records_ws(make_ws)
-    add_user(ws, "rob", PASSWORD, "reviewer")
-    users = app_with_users(ws)
-    _, _, client = next(users)
-    try:
-        rey = client("rey")
-        review.lease_queue(ws, "rey")
-        t2 = _rows(ws)[("T2", "people")]
-        page = rey.post("/queue/decide", data={"csrf": csrf_of(rey),
-                                               "one": f"{t2.id}:{t2.version}:reject"})
-        assert "That was the last suggestion waiting for T2" in _words(page.text)
-        assert _selected(page.text)["term_last"] is None
-        # meanwhile a gold label of T2 looks wrong to the model, and rob is re-checking it
-        review.enqueue_rechecks(ws, [("T2", "people", 0.9, "the label may be wrong")])
-        assert [r["item_id"] for r in review.lease_queue(ws, "rob", kind="recheck")] == [
-            "T2"]
-        refused = _add(rey, "last", "T2", "places")
-        assert refused.status_code == 409
-        assert ("(item T2) is being reviewed by rob; the term 'places' was not added"
-                in _words(refused.text))
-        # the form is there again, places chosen (before: gone, to be found again)
-        assert 'id="last-add-term"' in refused.text
-        assert _selected(refused.text)["term_last"] == "places"
-    finally:
-        next(users, None)
+        two_reviewers: Any) -> None:
+    ws, client = two_reviewers
+    rey = client("rey")
+    review.lease_queue(ws, "rey")
+    t2 = _rows(ws)[("T2", "people")]
+    page = rey.post("/queue/decide", data={"csrf": csrf_of(rey),
+                                           "one": f"{t2.id}:{t2.version}:reject"})
+    assert "That was the last suggestion waiting for T2" in _words(page.text)
+    assert _selected(page.text)["term_last"] is None
+    # meanwhile a gold label of T2 looks wrong to the model, and rob is re-checking it
+    review.enqueue_rechecks(ws, [("T2", "people", 0.9, "the label may be wrong")])
+    assert [r["item_id"] for r in review.lease_queue(ws, "rob", kind="recheck")] == [
+        "T2"]
+    refused = _add(rey, "last", "T2", "places")
+    assert refused.status_code == 409
+    assert ("(item T2) is being reviewed by rob; the term 'places' was not added"
+            in _words(refused.text))
+    # the form is there again, places chosen (before: gone, to be found again)
+    assert 'id="last-add-term"' in refused.text
+    assert _selected(refused.text)["term_last"] == "places"
 
 
 def test_a_refused_record_checked_shows_the_last_suggestions_form_again(
-        make_ws: Any) -> None:
+        two_reviewers: Any) -> None:
     """The form offered once a record's last suggestion is decided ("Add a term",
     "Whole record checked") was gone when "Whole record checked" was refused there
     (another reviewer holding a row of the record): the reviewer had to find the record
     again to mark it. Now it comes back under the reason, as after a refused "Add
     term"; a refusal of a card's own button does not bring it."""
-    ws = two_records_ws(make_ws)
-    add_user(ws, "rob", PASSWORD, "reviewer")
-    users = app_with_users(ws)
-    _, _, client = next(users)
-    try:
-        rey = client("rey")
-        review.lease_queue(ws, "rey")
-        t2 = _rows(ws)[("T2", "people")]
-        page = rey.post("/queue/decide", data={"csrf": csrf_of(rey),
-                                               "one": f"{t2.id}:{t2.version}:reject"})
-        assert "That was the last suggestion waiting for T2" in _words(page.text)
-        form = re.search(r'<form[^>]*id="last-record-checked".*?</form>', page.text)
-        assert form is not None
-        sent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
-                               form.group(0)))
-        # meanwhile rob is re-checking a gold label of T2
-        review.enqueue_rechecks(ws, [("T2", "people", 0.9, "the label may be wrong")])
-        assert [r["item_id"] for r in review.lease_queue(ws, "rob", kind="recheck")] == [
-            "T2"]
-        refused = rey.post("/queue/record-checked", data={**sent, "csrf": csrf_of(rey)})
-        assert refused.status_code == 409
-        words = _words(refused.text)
-        reason = ("(item T2) is being reviewed by rob; the record was not marked checked. "
-                  "What to do: reload the queue; once rob has decided the record's "
-                  "suggestions, mark it checked.")
-        assert reason in words
-        # the form is there again under the reason (before: gone)
-        assert (reason + " Add a term to T2 people places nature Add term Whole record checked"
-                in words), words
-        assert 'id="last-record-checked"' in refused.text
-        # the card's own button (no record_asked): the reason only, as before
-        card = rey.post("/queue/record-checked", data={"csrf": csrf_of(rey),
-                                                       "record_checked": "T2"})
-        assert card.status_code == 409 and reason in _words(card.text)
-        assert 'id="last-record-checked"' not in card.text
-    finally:
-        next(users, None)
+    ws, client = two_reviewers
+    rey = client("rey")
+    review.lease_queue(ws, "rey")
+    t2 = _rows(ws)[("T2", "people")]
+    page = rey.post("/queue/decide", data={"csrf": csrf_of(rey),
+                                           "one": f"{t2.id}:{t2.version}:reject"})
+    assert "That was the last suggestion waiting for T2" in _words(page.text)
+    form = re.search(r'<form[^>]*id="last-record-checked".*?</form>', page.text)
+    assert form is not None
+    sent = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                           form.group(0)))
+    # meanwhile rob is re-checking a gold label of T2
+    review.enqueue_rechecks(ws, [("T2", "people", 0.9, "the label may be wrong")])
+    assert [r["item_id"] for r in review.lease_queue(ws, "rob", kind="recheck")] == [
+        "T2"]
+    refused = rey.post("/queue/record-checked", data={**sent, "csrf": csrf_of(rey)})
+    assert refused.status_code == 409
+    words = _words(refused.text)
+    reason = ("(item T2) is being reviewed by rob; the record was not marked checked. "
+              "What to do: reload the queue; once rob has decided the record's "
+              "suggestions, mark it checked.")
+    assert reason in words
+    # the form is there again under the reason (before: gone)
+    assert (reason + " Add a term to T2 people places nature Add term Whole record checked"
+            in words), words
+    assert 'id="last-record-checked"' in refused.text
+    # the card's own button (no record_asked): the reason only, as before
+    card = rey.post("/queue/record-checked", data={"csrf": csrf_of(rey),
+                                                   "record_checked": "T2"})
+    assert card.status_code == 409 and reason in _words(card.text)
+    assert 'id="last-record-checked"' not in card.text
