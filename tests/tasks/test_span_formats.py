@@ -211,6 +211,23 @@ def test_jsonl_bad_lines(tmp_path):
     assert "whole numbers" in dict(problems)[5]
 
 
+def test_jsonl_spans_under_another_key_are_a_problem_not_zero_spans(tmp_path):
+    """spaCy/doccano-style keys ("spans", "label" triples) were read as metadata: 0 spans."""
+    src = tmp_path / "other.jsonl"
+    src.write_text('{"id": "a", "text": "Rome", "spans": [{"start": 0, "end": 4, '
+                   '"label": "LOC"}]}\n'
+                   '{"id": "b", "text": "Rome", "label": [[0, 4, "LOC"]]}\n'
+                   '{"id": "c", "text": "Rome", "labels": ["news"], "entities": []}\n'
+                   '{"id": "d", "text": "Rome", "label": "news"}\n', encoding="utf-8")
+    problems: list[tuple[int, str]] = []
+    docs = list(read_jsonl(src, problems=problems))
+    assert [d.item_id for d in docs] == ["c", "d"]
+    assert [n for n, _ in problems] == [1, 2]
+    assert 'rename the key "spans" to "entities"' in dict(problems)[1]
+    assert dict(problems)[2].startswith('b: the spans are under "label"')
+    assert docs[1].meta == {"label": "news"}
+
+
 # -- checks ------------------------------------------------------------------------------
 def test_check_spans_names_every_problem():
     text = "Le général Dufour à Genève."

@@ -22,6 +22,20 @@ from .model import Span, SpanDoc
 
 FORMAT = "jsonl"
 _RESERVED = {"id", "text", "entities", "provenance"}
+# Keys other tools give their spans under (spaCy, doccano, Label Studio...): a line with one
+# of these and no "entities" is refused, not imported with no spans and the list as metadata.
+_OTHER_SPAN_KEYS = ("spans", "ents", "entity", "label", "labels", "annotations", "ner")
+
+
+def _looks_like_spans(value: Any) -> bool:
+    """A non-empty list whose first element is a span: ``{"start", "end"}`` or ``[start, end, label]``."""
+    if not isinstance(value, list) or not value:
+        return False
+    first = value[0]
+    if isinstance(first, dict):
+        return "start" in first and "end" in first
+    return (isinstance(first, list | tuple) and len(first) >= 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in first[:2]))
 
 
 def sniff(head: str) -> bool:
@@ -64,6 +78,15 @@ def read_jsonl(path: str | Path, *,
                 if text is not None and not isinstance(text, str):
                     problems.append((n, f"{item_id}: \"text\" must be a string"))
                     continue
+                if "entities" not in obj:
+                    other = next((k for k in _OTHER_SPAN_KEYS if _looks_like_spans(obj.get(k))),
+                                 None)
+                    if other is not None:
+                        problems.append((n, f"{item_id}: the spans are under \"{other}\", and "
+                                            "glamlab reads them from \"entities\": rename the "
+                                            f"key \"{other}\" to \"entities\", each span "
+                                            "{\"start\", \"end\", \"label\"}"))
+                        continue
                 entities = obj.get("entities", [])
                 if not isinstance(entities, list):
                     problems.append((n, f"{item_id}: \"entities\" must be a list"))
