@@ -25,8 +25,8 @@ from ._common import emit, json_option, open_ws
 @click.option("--labels-file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="A text file with the labels, one a line (instead of --labels).")
 @click.option("--multi-label", is_flag=True, help="An item may carry several labels.")
-@click.option("--kind", default=None, help="The task kind (default single-label, or "
-              "multi-label with --multi-label); the kinds: glamlab.tasks.kinds.available().")
+@click.option("--kind", default=None, help="The task kind: single-label (the default), "
+              "multi-label (or --multi-label), entities, or a kind an installed plugin adds.")
 @click.option("--metric", default=None, help="Headline metric (default: the kind's, f1_macro "
               "for single-label, f1_samples for multi-label).")
 @click.option("--need", default="", help="The need in words, e.g. 'stop paying OCR for blank pages'.")
@@ -70,6 +70,9 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str,
     names = labels_given(labels, labels_file)
     if kind is None and task == "entities" and "entities" in available():
         kind = "entities"  # `--task entities` names the kind too (issue 21)
+    if kind is not None and kind not in available():
+        raise click.BadParameter(f"no task kind called {kind!r}; give one of: "
+                                 f"{', '.join(sorted(available()))}", param_hint="--kind")
     count = None
     if task_type == "count" or slot:
         if modality != "tabular":
