@@ -209,6 +209,33 @@ def sniff_delimiter(path: str | Path) -> str:
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
+MAX_FIELD = 2**31 - 1  # OCR text can be long; the csv module's default limit is 128 KiB
+
+
+class LongFields:
+    """A csv reader that accepts fields up to :data:`MAX_FIELD` characters. The csv
+    module's limit is one setting for the whole process: it is raised only while a row
+    of this table is parsed, and put back at once, never changed for anyone else's reader
+    in between."""
+
+    def __init__(self, reader: Any):
+        self._reader = reader
+
+    @property
+    def line_num(self) -> int:
+        return int(self._reader.line_num)
+
+    def __iter__(self) -> LongFields:
+        return self
+
+    def __next__(self) -> list[str]:
+        previous = csv.field_size_limit(MAX_FIELD)
+        try:
+            return next(self._reader)  # type: ignore[no-any-return]
+        finally:
+            csv.field_size_limit(previous)
+
+
 class CsvLines:
     """A file's lines as the csv reader takes them, keeping those of the record being
     read (:attr:`record`), so a record the strict reader refuses can be read again."""
@@ -280,7 +307,7 @@ def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError,
     overflow: list[tuple[int, int]] = []  # (line, cells) of rows longer than the header
     with fh:
         record = CsvLines(fh)
-        reader = csv.reader(record, delimiter=delimiter, strict=True)
+        reader = LongFields(csv.reader(record, delimiter=delimiter, strict=True))
         start = 1
         try:
             header = [h.strip() for h in next(reader, [])]
@@ -293,7 +320,7 @@ def read_sheet(path: str | Path, *, error: type[GlamlabError] = IngestError,
                     # a stray quote inside a cell ("Moby Dick" by Melville) is read as
                     # before; only a quote never closed refuses the file
                     row = (None if "unexpected end of data" in str(exc)
-                           else loose_row(record.record, delimiter))
+                           else loose_row(record.record, delimiter, field_limit=MAX_FIELD))
                     if row is None:
                         raise
                 if row is None:

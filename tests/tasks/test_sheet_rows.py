@@ -103,3 +103,22 @@ def test_an_upload_whose_labels_conflict_with_earlier_ones_says_what_to_do_in_th
     assert "--replace" not in problem["hint"] and "replace=True" not in problem["hint"]
     assert "open it on the Labelling page" in problem["hint"]
     assert gold_labels(ws) == {"u1": ["maps"]}  # nothing already stored is lost
+
+
+def test_an_uploaded_table_with_a_long_ocr_text_is_read_whole(make_ws, tmp_path) -> None:
+    """A cell over the csv module's 131,072-character default (a book's OCR text) refused
+    the whole upload with a quoting hint; `glamlab ingest` of the same table read it.
+    The process's limit is put back afterwards."""
+    import csv
+
+    ws = make_ws(labels=["maps", "people"], modality="text")
+    long_text = "the river and the town " * 10_000  # 230,000 characters
+    f = _write(tmp_path / "up.csv", f"id,text,label\nu1,{long_text},maps\nu2,a crowd,people\n")
+    before = csv.field_size_limit()
+    header, rows = read_sheet(f)
+    assert [r["text"] for _, r in rows] == [long_text, "a crowd"]
+    out = uploads.bring_in_table(ws, f, id_column="id", text_column="text",
+                                 label_column="label")
+    assert out["problems"] == []
+    assert gold_labels(ws) == {"u1": ["maps"], "u2": ["people"]}
+    assert csv.field_size_limit() == before

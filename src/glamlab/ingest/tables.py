@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import loads_json
-from ..sheets import DELIMITERS, CsvLines, loose_row, sniff_delimiter
+from ..sheets import DELIMITERS, MAX_FIELD, CsvLines, LongFields, loose_row, sniff_delimiter
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem
 
 KIND = "table"
@@ -55,7 +55,6 @@ FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".parquet": "parquet", ".pq": "parquet"}
 PARQUET_BATCH = 8192
 MAX_ENCODING_PROBLEMS = 1000  # then the file is taken to be in another encoding
-MAX_FIELD = 2**31 - 1  # OCR text can be long; the csv module's default limit is 128 KiB
 
 
 def _clip(value: str, n: int = 40) -> str:
@@ -331,30 +330,6 @@ def read(source: str, options: IngestOptions) -> Iterator[Record | Problem]:
         yield from _read_parquet(path, source, options)
 
 
-class _LongFields:
-    """A csv reader that accepts fields up to :data:`MAX_FIELD` characters. The csv
-    module's limit is one setting for the whole process: it is raised only while a row
-    of this table is parsed, and put back at once, never changed for anyone else's reader
-    in between."""
-
-    def __init__(self, reader: Any):
-        self._reader = reader
-
-    @property
-    def line_num(self) -> int:
-        return int(self._reader.line_num)
-
-    def __iter__(self) -> _LongFields:
-        return self
-
-    def __next__(self) -> list[str]:
-        previous = csv.field_size_limit(MAX_FIELD)
-        try:
-            return next(self._reader)  # type: ignore[no-any-return]
-        finally:
-            csv.field_size_limit(previous)
-
-
 def _not_utf8(ref: str) -> str:
     return f"{ref}: the row has bytes that are not UTF-8; it was skipped"
 
@@ -368,7 +343,7 @@ def _read_csv(path: Path, source: str, options: IngestOptions,
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         # strict: a quote never closed is an error, not the rest of the file in one cell
         lines = CsvLines(fh)
-        reader = _LongFields(csv.reader(lines, delimiter=delimiter, strict=True))
+        reader = LongFields(csv.reader(lines, delimiter=delimiter, strict=True))
         try:
             header = next(reader)
         except StopIteration:
@@ -507,7 +482,7 @@ def _sample_csv(path: Path, header: list[str], delimiter: str) -> list[dict[str,
     """The first :data:`SAMPLE_ROWS` well-formed rows, as mappings (bad rows skipped)."""
     rows: list[dict[str, Any]] = []
     with open(path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-        reader = _LongFields(csv.reader(fh, delimiter=delimiter))
+        reader = LongFields(csv.reader(fh, delimiter=delimiter))
         try:
             next(reader)
             for row in reader:
