@@ -129,12 +129,22 @@ def test_cli_chart_and_csv_for_an_entities_project(entities_ws: Any, tmp_path: P
     assert doc["settings"]["corrected"] is True  # the gold/predicted ratio is a correction
 
 
-def test_settings_that_do_not_apply_are_refused(entities_ws: Any) -> None:
+def test_settings_that_do_not_apply_are_refused(entities_ws: Any, capsys: Any) -> None:
     from glamlab.trends import trends
 
     with pytest.raises(TrendsError, match="one correction") as info:
         trends(entities_ws, by="date:decade", method="acc")
-    assert "--method" in (info.value.hint or "")
+    # Python is told its own arguments, the command line its options
+    assert info.value.hint == "leave out method, rates, pooled and strata"
+    from glamlab.cli import main
+    from glamlab.trends.aggregate import said_on_the_command_line
+
+    with said_on_the_command_line(), pytest.raises(TrendsError) as info:
+        trends(entities_ws, by="date:decade", method="acc")
+    assert info.value.hint == "leave out --method, --pool and --strata"
+    with pytest.raises(SystemExit):
+        main(["-w", str(entities_ws.root), "trends", "--by", "date:decade", "--method", "acc"])
+    assert "fix: leave out --method, --pool and --strata" in capsys.readouterr().err
     with pytest.raises(TrendsError, match="no label 'PERSON'"):
         trends(entities_ws, by="date:decade", label="PERSON")
     with pytest.raises(TrendsError, match="no label 'per'") as info:
@@ -283,3 +293,24 @@ def test_labelled_items_is_left_empty_not_zero_in_an_entity_trend(entities_ws: A
     assert rows and all(r["labelled_items"] is None for r in rows)
     doc = result.to_dict()
     assert all(r["labelled_items"] is None for r in doc["rows"])
+
+
+def test_a_filter_matching_only_unpredicted_texts_names_the_filter_in_the_askers_words(
+        entities_ws: Any) -> None:
+    """The fix named '--where' to Python and web askers too, and named it with no filter."""
+    from glamlab.trends import trends
+    from glamlab.trends.aggregate import said_on_the_command_line
+    from tests.tasks.helpers import add_items
+
+    add_items(entities_ws, [{"id": "late-1", "text": "Le maire de Lyon parle.",
+                             "meta": {"date": "1999-01-01", "newspaper": "later"}}])
+    with pytest.raises(TrendsError, match="no text matching the query") as info:
+        trends(entities_ws, by="date:decade", where={"newspaper": "later"})
+    assert (info.value.hint or "").startswith("check where, or run the model")
+    with said_on_the_command_line(), pytest.raises(TrendsError) as info:
+        trends(entities_ws, by="date:decade", where={"newspaper": "later"})
+    assert (info.value.hint or "").startswith("check --where, or run the model")
+    with pytest.raises(TrendsError) as info:
+        trends(entities_ws, by="date:decade", where={"newspaper": "later"}, web=True)
+    assert "--where" not in (info.value.hint or "")
+    assert "Only items whose" in (info.value.hint or "")

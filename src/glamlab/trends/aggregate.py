@@ -227,6 +227,12 @@ def _said(words: str | None) -> str:
     return said
 
 
+def in_words(python: str, cli: str, web: str, *, words: str | None = None) -> str:
+    """The same fix said in the words of whoever asked: Python's arguments, the command
+    line's options or the web page's fields (:func:`said_on_the_command_line`)."""
+    return {"python": python, "cli": cli, "web": web}[_said(words)]
+
+
 @contextmanager
 def distinct_values_kept() -> Iterator[None]:
     """Meanwhile (in this thread or task), :func:`distinct_values` groups the items by a

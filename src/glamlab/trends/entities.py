@@ -35,7 +35,7 @@ import numpy as np
 import sqlalchemy as sa
 
 from ..errors import TrendsError
-from .aggregate import _meta_value
+from .aggregate import _meta_value, in_words
 from .buckets import GroupBy
 
 if TYPE_CHECKING:
@@ -157,8 +157,10 @@ def entity_trends(ws: Workspace, *, by: str, model: str | None = None,
     # words and no mention
     words = group_words(ws, by=gb, where=where, model_id=mv.id)
     if not words:
+        check = (in_words("check where", "check --where", "check the values after 'Only items "
+                          "whose'", words="web" if web else None) + ", or " if where else "")
         raise TrendsError(f"no text matching the query has a prediction from {mv.spec}",
-                          hint="check --where, or run the model over the collection: "
+                          hint=f"{check}run the model over the collection: "
                                f"glamlab run --model {mv.spec}")
     G, P, n_test = test_counts(ws, mv, labels)
     boot = Resamples(n_test, n_boot, seed=seed)

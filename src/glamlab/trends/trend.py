@@ -362,9 +362,12 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     (``web``: the note names the web app's pages, not commands)."""
     if (isinstance(min_items, bool) or not isinstance(min_items, numbers.Integral)
             or min_items < 1):
+        from .aggregate import in_words
+
         raise TrendsError(f"min_items is {min_items!r}; it must be a whole number of at least 1",
                           hint="give the fewest items a group needs not to be flagged, e.g. "
-                               f"{MIN_ITEMS} (--min-items {MIN_ITEMS})")
+                               + in_words(f"min_items={MIN_ITEMS}", f"--min-items {MIN_ITEMS}",
+                                          f"{MIN_ITEMS}", words="web" if web else None))
     min_items = int(min_items)
     if where is not None and not isinstance(where, Mapping):
         # a string ("medium=Oil paint on canvas", as --where writes it) was read letter by
@@ -380,9 +383,14 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
         from .entities import entity_trends
 
         if method is not None or rates is not None or pooled or strata:
+            from .aggregate import in_words
+
             raise TrendsError("an entity trend has one correction: the test split's ratio of "
                               "gold to predicted mentions",
-                              hint="leave out --method, --pool and --strata")
+                              hint=in_words("leave out method, rates, pooled and strata",
+                                            "leave out --method, --pool and --strata",
+                                            "leave the correction method as it is",
+                                            words=said))
         if models_with_predictions(ws):  # else entity_trends says to run a model first
             check_fields(ws, GroupBy.parse(by), where, words=said)
             check_groupable(ws, GroupBy.parse(by), where=where, words=said)
