@@ -105,6 +105,9 @@ class IngestReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "unchanged_from_another_source": self.same_text,
+            # the first of them (its id and the source it is kept from), for the web's note
+            "same_text_example": ({k: self.same_text_example.get(k) for k in ("item", "source")}
+                                  if self.same_text and self.same_text_example else None),
             "failed": self.failed,
             "came_in_with_problem": self.came_in,
             "kept_earlier_ids": self.kept_ids,

@@ -97,6 +97,10 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     from .images import item_path
 
     templates.env.filters["item_path"] = item_path
+    # where an item came from, by the file's name only: "the spreadsheet texts.csv"
+    from .routes.review import source_words
+
+    templates.env.filters["source_words"] = lambda source, kind=None: source_words(kind, source)
     # a report's measures and p-values in words: "F1 (macro average)", "how often luck alone gives a gap this big: 1%"
     from .words import metric_name, money, plain_html, plain_stats
 
