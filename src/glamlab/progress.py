@@ -41,6 +41,18 @@ def review_time(hours: float | None) -> str:
     return f"about {hours:.1f} hours"
 
 
+def seconds_words(seconds: float) -> str:
+    """A wait as a person says it: "a few seconds", "about 40 seconds", "about 3
+    minutes", "about 1.5 hours" (the web's "started ... ago", "took ... last time")."""
+    if seconds < 10:
+        return "a few seconds"
+    if seconds < 59.5:
+        return f"about {seconds:.0f} seconds"
+    if seconds < 59.5 * 60:
+        return review_time(seconds / 3600)
+    return f"about {seconds / 3600:.1f} hours"
+
+
 def label_list(labels: Sequence[str]) -> str:
     """Labels as one list in words: ``a, b, c``; between ``|`` where a label itself holds a
     comma (``people | emotions, concepts and ideas``), as ``glamlab init --labels`` takes

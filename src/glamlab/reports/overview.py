@@ -247,13 +247,52 @@ def _stored_or_scheduled(ws: Workspace, name: str, current: bool, row: dict[str,
     if schedule is None:
         fresh = fn()
         return {**fresh["result"], "computed_at": fresh["computed_at"]} if fresh else None
+    failed = _failed(schedule, name)
+    if failed is not None:  # said once; the next look tries again
+        message, hint = failed
+        if row is None:
+            return {"missing": f"{what} could not be worked out: {message}",
+                    "hint": hint or "reload the page to try again"}
+        return {**row["result"], "computed_at": row["computed_at"],
+                "stale": f"new results since this was worked out, and working out an update "
+                         f"failed: {message} ({hint or 'reload the page to try again'})"}
     schedule(name, fn)
     if row is None:
+        now = "; ".join(_progress(schedule, name))
         return {"pending": f"{what} is being worked out in the background ({reads}); "
-                           "this page shows it when it is ready.",
+                           "this page shows it when it is ready."
+                           + (f" {now[0].upper()}{now[1:]}." if now else ""),
                 "refresh": True}
+    bits = "; ".join(_progress(schedule, name, row.get("seconds")))
     return {**row["result"], "computed_at": row["computed_at"],
-            "stale": "new results since this was worked out: an update is on its way"}
+            "stale": "new results since this was worked out: an update is on its way"
+                     + (f" ({bits})" if bits else "")}
+
+
+def _failed(schedule: Schedule, name: str) -> tuple[str, str | None] | None:
+    """Why the schedule's last try at ``name`` failed, if it says (the web's refresher)."""
+    take = getattr(schedule, "take_error", None)
+    return take(name) if take is not None else None  # type: ignore[no-any-return]
+
+
+def _progress(schedule: Schedule | None, name: str, last: float | None = None) -> list[str]:
+    """How far the background work on ``name`` is, in clauses (none when the schedule
+    does not say): started how long ago, or how many wait before it, and how long it
+    took last time."""
+    from ..progress import plural, seconds_words
+
+    ask = getattr(schedule, "progress", None)
+    now = ask(name) if ask is not None else None
+    words = []
+    if now and "seconds" in now:
+        words.append(f"started {seconds_words(now['seconds'])} ago")
+    elif now and now.get("waiting"):
+        n = int(now["waiting"])
+        words.append(f"{n} other {plural(n, 'result')} {plural(n, 'is', 'are')} worked out "
+                     "first")
+    if last:
+        words.append(f"it took {seconds_words(float(last))} last time")
+    return words
 
 
 def act_dry_run(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any]:
@@ -376,18 +415,24 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
         return {"missing": "not run yet", "hint": "monitoring starts after the first run"}
     rechecks = recheck_count(ws)
     report = monitor_store.load(ws, web=True)
+    failed = None
     if report is None or not report["current"]:
         if schedule is None:
             report = monitor_store.compute(ws, web=True)
-        else:
+        elif (failed := _failed(schedule, "monitor")) is None:  # said once, then tried again
             schedule("monitor", lambda: monitor_store.compute(ws, web=True))
     # an older alert on a column the monitor now leaves out of drift says so
     calendar = (report or {}).get("calendar")  # (None: no report says; the rows tell)
     stored = stored_alerts(ws, limit=20, calendar=calendar)
     extra = {"alerts": stored, "rechecks": rechecks}
+    if report is None and failed is not None:
+        return {"missing": f"monitoring could not be worked out: {failed[0]}",
+                "hint": failed[1] or "reload the page to try again", **extra}
     if report is None:
+        now = "; ".join(_progress(schedule, "monitor"))
         return {"pending": "Monitoring is being worked out in the background (it compares "
-                           "every window with the reference); this page shows it when ready.",
+                           "every window with the reference); this page shows it when ready."
+                           + (f" {now[0].upper()}{now[1:]}." if now else ""),
                 "refresh": True, **extra}
     if report.get("error"):
         return {"missing": report["error"], "hint": report.get("hint"), **extra}
@@ -415,8 +460,13 @@ def monitoring(ws: Workspace, schedule: Schedule | None = None) -> dict[str, Any
         out = {"monitor": report, "alert": bool(report.get("alert")),
                "plots": signal_sections(report), "computed_at": report.get("computed_at"),
                **extra}
-    if not report["current"]:
-        out["stale"] = "new results since this was worked out: an update is on its way"
+    if not report["current"] and failed is not None:
+        out["stale"] = (f"new results since this was worked out, and working out an update "
+                        f"failed: {failed[0]} ({failed[1] or 'reload the page to try again'})")
+    elif not report["current"]:
+        bits = "; ".join(_progress(schedule, "monitor"))
+        out["stale"] = ("new results since this was worked out: an update is on its way"
+                        + (f" ({bits})" if bits else ""))
     return out
 
 

@@ -9,6 +9,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from .. import review
+from ..errors import GlamlabError
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -118,8 +119,10 @@ class Refresher:
         self._lock = threading.Lock()
         self._pending: dict[str, Any] = {}
         self._running: str | None = None
+        self._started = 0.0  # when the one running started (time.monotonic)
         self._thread: threading.Thread | None = None
-        self.errors: dict[str, str] = {}
+        #: name -> (message, hint) of its last try, when that failed (:meth:`take_error`)
+        self.errors: dict[str, tuple[str, str | None]] = {}
 
     def __call__(self, name: str, fn: Any) -> None:
         with self._lock:
@@ -130,6 +133,25 @@ class Refresher:
                 self._thread = threading.Thread(target=self._work, name="glamlab-refresh",
                                                 daemon=True)
                 self._thread.start()
+
+    def take_error(self, name: str) -> tuple[str, str | None] | None:
+        """Why the last try at ``name`` failed (message, hint), once: a page shows it
+        instead of asking again, and the next look asks again (a fix may have come)."""
+        with self._lock:
+            if name == self._running or name in self._pending:
+                return None
+            return self.errors.pop(name, None)
+
+    def progress(self, name: str) -> dict[str, Any] | None:
+        """``{"seconds": how long it has been worked on}`` while ``name`` runs, ``{"waiting":
+        how many are worked out before it}`` while it waits, None otherwise."""
+        with self._lock:
+            if name == self._running:
+                return {"seconds": time.monotonic() - self._started}
+            if name in self._pending:
+                return {"waiting": list(self._pending).index(name)
+                        + (self._running is not None)}
+            return None
 
     def busy(self) -> bool:
         with self._lock:
@@ -152,10 +174,15 @@ class Refresher:
                     return
                 name, fn = next(iter(self._pending.items()))
                 del self._pending[name]
-                self._running = name
+                self._running, self._started = name, time.monotonic()
             try:
                 fn()
                 self.errors.pop(name, None)
-            except Exception as exc:  # noqa: BLE001 - shown on the page, the app carries on
+            except GlamlabError as exc:  # shown on the page, the app carries on
                 log.warning("working out %s failed: %s", name, exc)
-                self.errors[name] = str(exc)
+                self.errors[name] = (exc.message, exc.hint)
+            except Exception as exc:  # noqa: BLE001 - the page says so; the log has the rest
+                log.exception("working out %s failed", name)
+                self.errors[name] = (f"an unexpected error ({type(exc).__name__})",
+                                     "reload the page to try again; if it fails again, the "
+                                     "server's log says more (ask whoever runs glamlab)")

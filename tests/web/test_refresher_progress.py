@@ -1,0 +1,149 @@
+"""The web app's background results (the agreement, the policy's dry run, the Export
+page's check, monitoring): a page waiting for one says how far it is (started how long
+ago, or how many wait before it; how long it took last time), and a try that failed is
+said on the page, once, with what to do. Before, the refresher kept the failure to itself:
+the page said "being worked out in the background" and reloaded itself for ever, and a
+curator waiting on a large collection had no sign that anything moved."""
+
+from __future__ import annotations
+
+import re
+import threading
+from html import unescape
+from typing import Any
+
+import pytest
+
+from glamlab.errors import GlamlabError
+from glamlab.progress import seconds_words
+from glamlab.reports.overview import _stored_or_scheduled
+from glamlab.web.state import Refresher
+
+
+def _text(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_the_refresher_says_how_far_it_is_and_why_a_try_failed() -> None:
+    r = Refresher()
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        started.set()
+        release.wait(30)
+
+    def broken() -> None:
+        raise GlamlabError("the store is locked", hint="close the other program")
+
+    r("slow", slow)
+    assert started.wait(30)
+    r("broken", broken)
+    assert r.progress("slow") is not None and "seconds" in r.progress("slow")  # type: ignore[operator]
+    assert r.progress("broken") == {"waiting": 1}
+    assert r.take_error("broken") is None  # not tried yet
+    release.set()
+    assert r.wait(30)
+    assert r.progress("slow") is None
+    assert r.take_error("broken") == ("the store is locked", "close the other program")
+    assert r.take_error("broken") is None  # said once; the next look tries again
+    assert r.take_error("slow") is None
+
+
+def test_an_unexpected_error_is_said_without_its_inner_words() -> None:
+    r = Refresher()
+
+    def broken() -> None:
+        raise KeyError("/srv/secret/path")
+
+    r("x", broken)
+    assert r.wait(30)
+    message, hint = r.take_error("x")  # type: ignore[misc]
+    assert message == "an unexpected error (KeyError)" and "/srv" not in message
+    assert "reload the page" in (hint or "")
+
+
+def test_a_result_whose_work_failed_is_said_then_tried_again(make_ws: Any) -> None:
+    ws = make_ws("t", modality="text", labels=["a", "b"])
+    r = Refresher()
+    calls = []
+
+    def broken() -> None:
+        calls.append(1)
+        raise GlamlabError("the labels table is busy", hint="try again in a minute")
+
+    first = _stored_or_scheduled(ws, "n", False, None, broken, r, "The thing")
+    assert first is not None and first["refresh"] and "being worked out" in first["pending"]
+    assert r.wait(30)
+    said = _stored_or_scheduled(ws, "n", False, None, broken, r, "The thing")
+    assert said == {"missing": "The thing could not be worked out: the labels table is busy",
+                    "hint": "try again in a minute"}
+    assert len(calls) == 1  # not asked again while the failure is being said
+    again = _stored_or_scheduled(ws, "n", False, None, broken, r, "The thing")
+    assert again is not None and "pending" in again
+    assert r.wait(30) and len(calls) == 2
+    # a stored result out of date: shown, with the failed update and how long it took
+    row = {"result": {"v": 1}, "computed_at": "2026-12-07T10:00:00", "seconds": 95.0}
+    stale = _stored_or_scheduled(ws, "n", False, row, broken, r, "The thing")
+    assert stale is not None and stale["v"] == 1
+    assert stale["stale"] == ("new results since this was worked out, and working out an "
+                              "update failed: the labels table is busy (try again in a "
+                              "minute)")
+
+
+def test_waiting_pages_say_how_long_it_took_last_time(make_ws: Any) -> None:
+    ws = make_ws("t", modality="text", labels=["a", "b"])
+    r = Refresher()
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> None:
+        started.set()
+        release.wait(30)
+
+    row = {"result": {"v": 1}, "computed_at": "2026-12-07T10:00:00", "seconds": 95.0}
+    stale = _stored_or_scheduled(ws, "n", False, row, slow, r, "The thing")
+    assert started.wait(30)
+    assert stale is not None
+    assert stale["stale"].startswith("new results since this was worked out: an update is "
+                                     "on its way (")
+    assert stale["stale"].endswith("it took about 2 minutes last time)")
+    pending = _stored_or_scheduled(ws, "m", False, None, slow, r, "The other thing")
+    assert pending is not None
+    assert pending["pending"].endswith("this page shows it when it is ready. 1 other result "
+                                       "is worked out first.")
+    release.set()
+    assert r.wait(30)
+
+
+@pytest.mark.parametrize(("seconds", "words"), [
+    (3, "a few seconds"), (42.4, "about 42 seconds"), (95, "about 2 minutes"),
+    (3600 * 1.5, "about 1.5 hours")])
+def test_seconds_in_words(seconds: float, words: str) -> None:
+    assert seconds_words(seconds) == words
+
+
+def test_the_reports_page_says_the_agreement_failed_instead_of_waiting_for_ever(
+        web_ws: Any, monkeypatch: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from glamlab.reports import agreement
+    from glamlab.web import create_app
+
+    from .conftest import login
+
+    def broken(ws: Any) -> Any:
+        raise GlamlabError("the agreement table could not be read",
+                           hint="ask whoever runs glamlab to run glamlab migrate")
+
+    monkeypatch.setattr(agreement, "compute_web_agreement", broken)
+    app = create_app(web_ws)
+    with TestClient(app) as c:
+        assert login(c, "ada").status_code == 303
+        first = _text(c.get("/reports").text)
+        assert "The agreement between labellers is being worked out" in first
+        assert app.state.refresher.wait(60)
+        said = _text(c.get("/reports").text)
+        assert ("The agreement between labellers could not be worked out: the agreement "
+                "table could not be read") in said
+        assert "run glamlab migrate" in said
+        assert "being worked out" not in said.split("could not be worked out")[0][-200:]
+        assert app.state.refresher.wait(60)
