@@ -785,6 +785,19 @@ def claimed_images(paths: list[Path], options: IngestOptions) -> set[str]:
     return out
 
 
+def _bad_size(canvas: dict[str, Any]) -> str | None:
+    """A canvas's width or height given but not a whole number over 0 (``0``, ``-5``,
+    ``"wide"``), in words; None when both are usable or not given (then the image's size
+    is read)."""
+    bad = []
+    for key in ("width", "height"):
+        if key in canvas and canvas[key] is not None:
+            value = _int(canvas[key])
+            if value is None or value <= 0:
+                bad.append(f"{key} {canvas[key]!r}" if value is None else f"{key} {value}")
+    return " and ".join(bad) or None
+
+
 def _int(v: Any) -> int | None:
     try:
         return int(v) if v is not None else None
@@ -931,14 +944,54 @@ def _read_manifest(doc: dict[str, Any], source: str, partof: dict[str, Any] | No
     if not _contexts(doc):
         manifest_meta = {**manifest_meta, "iiif_note": f"the manifest has no @context; read "
                          f"as IIIF Presentation {version}"}
+    empty: list[tuple[int, str]] = []  # (index, id) of the canvases with no image
     for index, canvas in enumerate(canvases, 1):
         rec = _canvas_record(source, version, index, canvas, manifest_id, manifest_label,
                              manifest_meta)
+        if rec is None:
+            empty.append((index, _id(canvas) or f"{manifest_id}#canvas-{index}"))
+            continue
         if isinstance(rec, Record) and partof:
             rec.meta.update(partof)
         if isinstance(rec, Record):
             rec = _resource_policy(origin or source, rec)
         yield rec
+    if empty:
+        yield _empty_canvases(source, manifest_id, empty, len(canvases))
+
+
+def _ranges(numbers: list[int], most: int = 12) -> str:
+    """Canvas numbers in words: ``3-5, 9, 12-90``; past ``most`` runs, how many more."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    words = [str(a) if a == b else f"{a}-{b}" for a, b in runs[:most]]
+    if len(runs) > most:
+        words.append(f"and {len(runs) - most:,} more runs")
+    return ", ".join(words)
+
+
+def _empty_canvases(source: str, manifest_id: str, empty: list[tuple[int, str]],
+                    total: int) -> Problem:
+    """The canvases of a manifest painted with nothing, said once with their count
+    (a Gallica manifest lists the pages it has no scan of as canvases with no image:
+    84 of them in one volume), not as one problem each; the other canvases come in."""
+    if len(empty) == 1:
+        index, cid = empty[0]
+        return Problem(source, cid, f"canvas {index} has no image ({cid})",
+                       "the canvas is skipped, the manifest's other canvases came in; "
+                       "nothing to do if the publisher lists a page it has no scan of, "
+                       "otherwise check the manifest")
+    return Problem(source, empty[0][1],
+                   f"{len(empty):,} of the {total:,} canvases of the manifest {manifest_id} "
+                   f"have no image: canvases {_ranges([i for i, _ in empty])} (the first is "
+                   f"{empty[0][1]})",
+                   "those canvases are skipped, the manifest's other canvases came in; "
+                   "nothing to do if the publisher lists pages it has no scan of (Gallica "
+                   "does), otherwise check the manifest")
 
 
 def _resource_policy(source: str, rec: Record) -> Record | Problem:
@@ -984,8 +1037,18 @@ def _resource_policy(source: str, rec: Record) -> Record | Problem:
 
 def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any],
                    manifest_id: str, manifest_label: str,
-                   manifest_meta: dict[str, Any]) -> Record | Problem:
+                   manifest_meta: dict[str, Any]) -> Record | Problem | None:
+    """One canvas as an item, or the problem with it; None for a canvas painted with
+    nothing (said once for the manifest: :func:`_empty_canvases`)."""
     canvas_id = _id(canvas) or f"{manifest_id}#canvas-{index}"
+    bad = _bad_size(canvas)
+    if bad:
+        return Problem(source, canvas_id, f"canvas {index} ({canvas_id}) has {bad}: a canvas "
+                       "needs a width and a height over 0 (the space its image and its "
+                       "regions are placed in)",
+                       "the canvas is skipped, the manifest's other canvases came in; give "
+                       "the canvas its width and height (those of its image, in pixels) in "
+                       "the manifest, or ask its publisher to, and ingest it again")
     bodies = _image_bodies_v3(canvas) if version == 3 else _image_bodies_v2(canvas)
     body = bodies[0] if bodies else None
     if body is None:
@@ -995,8 +1058,7 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
                            f"with {'; '.join(_what(b) for b in painted)}, not an image",
                            "the canvas is skipped; glamlab reads the canvases painted with "
                            "images (an image body says type Image or an image/* format)")
-        return Problem(source, canvas_id, f"canvas {index} has no image",
-                       "the canvas is skipped; check the manifest")
+        return None
     service, api = _service(body, version)
     image = _id(body)
     uri = service or image
