@@ -785,6 +785,43 @@ def claimed_images(paths: list[Path], options: IngestOptions) -> set[str]:
     return out
 
 
+def _size_words(body: dict[str, Any]) -> str:
+    w, h = _int(body.get("width")), _int(body.get("height"))
+    return f" ({w} x {h} pixels)" if w and h else ""
+
+
+def _num(v: float) -> str:
+    return f"{v:.4f}".rstrip("0").rstrip(".")
+
+
+def clip_region(region: str, width: int | None, height: int | None) -> str | None:
+    """An Image API region (``x,y,w,h`` in the image's pixels, ``pct:x,y,w,h``, ``full``,
+    ``square``) cut to the image: the part inside it (in pixels when the image's size is
+    known; ``pct:`` always to 0-100), the region as it is when it lies inside or cannot be
+    told; None when nothing of it is inside (wholly outside, or of no width or height)."""
+    pct = region.startswith("pct:")
+    numbers = region.removeprefix("pct:").split(",")
+    if len(numbers) != 4:
+        return region  # full, square
+    try:
+        x, y, w, h = (float(n) for n in numbers)
+    except ValueError:
+        return region
+    if w <= 0 or h <= 0:
+        return None
+    if pct:
+        width = height = 100
+    if not width or not height or width <= 0 or height <= 0:
+        return region
+    x0, y0 = max(0.0, x), max(0.0, y)
+    x1, y1 = min(float(width), x + w), min(float(height), y + h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    if (x0, y0, x1, y1) == (x, y, x + w, y + h):
+        return region
+    return ("pct:" if pct else "") + ",".join(_num(v) for v in (x0, y0, x1 - x0, y1 - y0))
+
+
 def _bad_size(canvas: dict[str, Any]) -> str | None:
     """A canvas's width or height given but not a whole number over 0 (``0``, ``-5``,
     ``"wide"``), in words; None when both are usable or not given (then the image's size
@@ -1081,8 +1118,22 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
         "image": image,
         "format": body.get("format"),
     }
-    part = body.get(SELECTOR) or {}
+    part = dict(body.get(SELECTOR) or {})
+    clip_note = None
     if part.get("region"):  # the canvas shows this part of the image
+        clipped = clip_region(part["region"], _int(body.get("width")), _int(body.get("height")))
+        if clipped is None:
+            size = _size_words(body)
+            return Problem(source, canvas_id, f"canvas {index} ({canvas_id}) shows the region "
+                           f"{part['region']} of its image, which lies wholly outside the "
+                           f"image{size} or has no width or height",
+                           "the canvas is skipped, the manifest's other canvases came in; "
+                           "correct the region in the manifest's selector (x,y,w,h in the "
+                           "image's pixels, or pct:x,y,w,h) and ingest it again")
+        if clipped != part["region"]:
+            clip_note = (f"the canvas's region {part['region']} reaches past its image"
+                         f"{_size_words(body)}: clipped to {clipped}")
+            part["region"] = clipped
         meta["image_region"] = part["region"]
     if part.get("rotation"):
         meta["image_rotation"] = part["rotation"]
@@ -1090,6 +1141,8 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
         meta["canvas_note"] = ("the canvas shows the image " + " and ".join(
             f"{k} {v}" for k, v in part.items()) + "; with no image service to ask for "
             "that, the whole image is read")
+    if clip_note:
+        meta["canvas_note"] = "; ".join(n for n in (meta.get("canvas_note"), clip_note) if n)
     others = [i for b in bodies[1:] if (i := _id(b))]
     if others:  # a spread of two scans, a fragment pasted on a page: the first is read
         meta["other_images"] = others
