@@ -133,3 +133,98 @@ def test_clip_region():
     assert clip_region("pct:100,10,40,50", None, None) is None
     assert clip_region("0,0,0,0", None, None) is None
     assert clip_region("2.5,0,10,10", 10, 10) == "2.5,0,7.5,10"
+
+
+COOKBOOK_IMAGES = "https://iiif.io/api/image/3.0/example/reference/"
+
+
+def _half_red(path: Path, size: tuple[int, int]) -> None:
+    """A PNG whose left half is red, the right blue: which way it was turned shows."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im = Image.new("RGB", size, "blue")
+    im.paste((255, 0, 0), (0, 0, size[0] // 2, size[1]))
+    im.save(path, "PNG")
+
+
+def _serve(http_server, name: str, edit=None) -> str:
+    base = http_server.url
+    text = (DATA / name).read_text(encoding="utf-8")
+    text = text.replace("{{ id.url }}", f"{base}/{name}").replace(
+        "{{ id.path }}", f"{base}/{name.partition('-')[0]}").replace(
+        COOKBOOK_IMAGES, f"{base}/iiif3/")
+    doc = json.loads(text)
+    if edit is not None:
+        edit(doc)
+    (http_server.root / name).write_text(json.dumps(doc), encoding="utf-8")
+    return f"{base}/{name}"
+
+
+def test_a_canvas_turned_by_its_css_stylesheet_is_shown_turned(make_ws, http_server):
+    # cookbook recipe 0040's second way: the painting annotation's stylesheet turns the
+    # image 90 degrees (".rotated { transform: rotate(90deg) }"). It was read as the image
+    # unturned: a 1523 x 2105 leaf shown on its side on a 2105 x 1523 canvas, in the
+    # thumbnails, on the item page and to the models
+    from glamlab.web.images import iiif_service
+
+    url = _serve(http_server, "rotation-css_0040-manifest.json")
+    leaf_image = "85a96c630f077e6ac6cb984f1b752bbf-0-21198-zz00022840-1-master"
+    _half_red(http_server.root / "iiif3" / leaf_image / "full" / "max" / "0" / "default.jpg",
+              (61, 84))
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    report = ws.ingest([url])
+    assert (report.added, report.failed) == (1, 0), report.problems
+    leaf = ws.item(f"{http_server.url}/rotation/canvas/p1")
+    assert leaf.meta["image_turn"] == "90" and "image_rotation" not in leaf.meta
+    assert (leaf.width, leaf.height) == (2105, 1523)
+    im = leaf.open_image()
+    assert im.size == (84, 61)  # as the canvas: wide
+    # turned clockwise: the image's left (red) is now its top
+    assert im.getpixel((42, 5))[0] > 200 and im.getpixel((42, 55))[2] > 200
+    assert iiif_service(leaf) is None  # the item page shows it turned, not the service's
+    small = leaf.open_image(max_side=40)  # a thumbnail's reduced read: turned too
+    assert small.size[0] > small.size[1]
+
+
+def test_css_rotation():
+    from glamlab.ingest.iiif import css_rotation
+
+    sheet = {"type": "CssStylesheet", "value": ".a { color: red } .r { transform-origin: "
+             "center; transform: rotate(-0.25turn); }"}
+    assert css_rotation(sheet, "r") == "270"
+    assert css_rotation(sheet, ["a"]) is None
+    assert css_rotation([sheet], "x r") == "270"
+    assert css_rotation("https://example.org/style.css", "r") is None  # not fetched
+    assert css_rotation({"value": ".r { transform: rotate(360deg) }"}, "r") is None
+
+
+def test_a_region_and_rotation_with_no_image_service_are_done_here(make_ws, http_server):
+    # recipes 0299 and 0040 (by the selector) published without an image service: the
+    # whole image was read, neither cut nor turned ("the whole image is read")
+    def no_service(doc):
+        del doc["items"][0]["items"][0]["items"][0]["body"]["source"]["service"]
+
+    urls = [_serve(http_server, "region_0299-manifest.json", no_service),
+            _serve(http_server, "rotation_0040-manifest.json", no_service)]
+    www = http_server.root / "iiif3"
+    page = "4ce82cef49fb16798f4c2440307c3d6f-newspaper-p2"
+    # the page image served at a tenth of the size the manifest gives (3536 x 4999)
+    _half_red(www / page / "full" / "max" / "0" / "default.jpg", (354, 500))
+    leaf = "85a96c630f077e6ac6cb984f1b752bbf-0-21198-zz00022840-1-page1"
+    _half_red(www / leaf / "full" / "max" / "0" / "default.jpg", (61, 84))
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    report = ws.ingest(urls)
+    assert (report.added, report.failed) == (2, 0), report.problems
+    article = ws.item(f"{http_server.url}/region_0299/canvas/p1")
+    assert article.meta["image_size"] == [3536, 4999]
+    assert "cut and turned here" in article.meta["canvas_note"]
+    im = article.open_image()
+    # 1768,2423,1768,2080 of 3536 x 4999: the right half (blue), 177 x 208 of 354 x 500
+    assert abs(im.size[0] - 177) <= 1 and abs(im.size[1] - 208) <= 1
+    assert im.getpixel((100, 100))[2] > 200 and im.getpixel((100, 100))[0] < 60
+    turned = ws.item(f"{http_server.url}/rotation_0040/canvas/p1").open_image()
+    assert turned.size == (84, 61)
+    assert turned.getpixel((42, 5))[0] > 200 and turned.getpixel((42, 55))[2] > 200

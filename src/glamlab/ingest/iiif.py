@@ -572,7 +572,9 @@ def _image_bodies_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
                 bodies = [bodies]
             for body in bodies or []:
                 if isinstance(body, dict) and body.get("type") == "SpecificResource":
-                    body = _specific_image(body.get("source"), body.get("selector"))
+                    body = _specific_image(body.get("source"), body.get("selector"),
+                                           css_rotation(anno.get("stylesheet"),
+                                                        body.get("styleClass")))
                 if isinstance(body, dict) and _is_image(body):
                     out.append(body)
                     break
@@ -689,20 +691,58 @@ def _selector(selectors: Any) -> dict[str, str]:
     return out
 
 
-def _specific_image(source: Any, selectors: Any) -> dict[str, Any] | None:
+def _specific_image(source: Any, selectors: Any,
+                    turn: str | None = None) -> dict[str, Any] | None:
     """The image of a canvas painted with a part of it, or with it turned (a
     ``SpecificResource``: its ``source``, v2 its ``full``, with a selector): the image's
     description, and under :data:`SELECTOR` the region and rotation to ask the image
-    service for (:func:`_selector`)."""
+    service for (:func:`_selector`), and the ``turn`` its CSS stylesheet gives it
+    (:func:`css_rotation`), done here once the image is read."""
     if isinstance(source, str) and source:
         source = {"id": source, "type": "Image"}
     if not isinstance(source, dict):
         return None
     image = dict(source)
     wanted = _selector(selectors)
+    if turn:
+        wanted["turn"] = turn
     if wanted:
         image[SELECTOR] = wanted
     return image
+
+
+_CSS_RULE = re.compile(r"\.(-?[A-Za-z_][\w-]*)\s*\{([^}]*)\}")
+_CSS_TRANSFORM = re.compile(r"(?:^|;)\s*transform\s*:([^;]*)", re.I)
+_CSS_ROTATE = re.compile(r"\brotate(?:z)?\(\s*([-+]?\d*\.?\d+)\s*(deg|turn|grad|rad)?\s*\)",
+                         re.I)
+_CSS_UNITS = {"deg": 1.0, "turn": 360.0, "grad": 0.9, "rad": 57.29577951308232}
+
+
+def css_rotation(stylesheet: Any, style_class: Any) -> str | None:
+    """The turn a Presentation 3 annotation's CSS ``stylesheet`` gives its body's
+    ``styleClass`` (cookbook recipe 0040's second way: ``.rotated { transform:
+    rotate(90deg) }``), in degrees clockwise from 0 to 360 as the Image API writes a
+    rotation (CSS turns clockwise too); None when it gives none. Only a stylesheet written
+    in the manifest is read: one given by its URL is not fetched."""
+    sheets = stylesheet if isinstance(stylesheet, list) else [stylesheet]
+    text = " ".join(str(s.get("value") or "") for s in sheets if isinstance(s, dict))
+    classes = (style_class if isinstance(style_class, list) else
+               str(style_class or "").split())
+    if not text or not classes:
+        return None
+    degrees = 0.0
+    found = False
+    for rule in _CSS_RULE.finditer(text):
+        if rule.group(1) not in classes:
+            continue
+        for transform in _CSS_TRANSFORM.finditer(rule.group(2)):
+            for turn in _CSS_ROTATE.finditer(transform.group(1)):
+                degrees += float(turn.group(1)) * _CSS_UNITS[(turn.group(2) or "deg").lower()]
+                found = True
+    degrees %= 360
+    if not found or round(degrees, 4) in (0, 360):
+        return None
+    return f"{degrees:.4f}".rstrip("0").rstrip(".")
 
 
 def _image_body_v2(canvas: dict[str, Any]) -> dict[str, Any] | None:
@@ -1119,6 +1159,13 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
         "format": body.get("format"),
     }
     part = dict(body.get(SELECTOR) or {})
+    turn = part.pop("turn", None)
+    if turn:  # the canvas's stylesheet turns the image: done here once it is read
+        meta["image_turn"] = turn
+    if part.get("region") and _int(body.get("width")) and _int(body.get("height")):
+        # the size the image's region is given in, for cutting it here out of an image
+        # read at another size (:func:`glamlab.items.images.open_image`)
+        meta["image_size"] = [_int(body.get("width")), _int(body.get("height"))]
     clip_note = None
     if part.get("region"):  # the canvas shows this part of the image
         clipped = clip_region(part["region"], _int(body.get("width")), _int(body.get("height")))
@@ -1140,7 +1187,7 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
     if part and not service:
         meta["canvas_note"] = ("the canvas shows the image " + " and ".join(
             f"{k} {v}" for k, v in part.items()) + "; with no image service to ask for "
-            "that, the whole image is read")
+            "that, the whole image is read and cut and turned here")
     if clip_note:
         meta["canvas_note"] = "; ".join(n for n in (meta.get("canvas_note"), clip_note) if n)
     others = [i for b in bodies[1:] if (i := _id(b))]
