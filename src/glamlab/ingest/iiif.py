@@ -1064,8 +1064,7 @@ def _empty_canvases(source: str, manifest_id: str, empty: list[tuple[int, str]],
                        "otherwise check the manifest")
     return Problem(source, empty[0][1],
                    f"{len(empty):,} of the {total:,} canvases of the manifest {manifest_id} "
-                   f"have no image: canvases {_ranges([i for i, _ in empty])} (the first is "
-                   f"{empty[0][1]})",
+                   f"have no image: canvases {_ranges([i for i, _ in empty])}",
                    "those canvases are skipped, the manifest's other canvases came in; "
                    "nothing to do if the publisher lists pages it has no scan of (Gallica "
                    "does), otherwise check the manifest")
