@@ -573,9 +573,34 @@ def span_regions(item: Item, s: Span,
         y0 = min(b[3] for b in line)
         x1 = max(b[2] + b[4] for b in line)
         y1 = max(b[3] + b[5] for b in line)
-        out.append((round(x0 * sx), round(y0 * sy), max(1, round((x1 - x0) * sx)),
-                    max(1, round((y1 - y0) * sy))))
+        box = on_page(item, (round(x0 * sx), round(y0 * sy), max(1, round((x1 - x0) * sx)),
+                             max(1, round((y1 - y0) * sy))))
+        if box is not None:
+            out.append(box)
     return out
+
+
+def on_page(item: Item, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+    """A region ``x, y, w, h`` cut to the item's page (its canvas, or its image: the
+    item's width and height, when known): an OCR word box reaching past the page's edge
+    (a word at the margin, a box drawn loose) is clipped, since a viewer draws a region
+    off its canvas nowhere or somewhere else; None for one wholly off it."""
+    x, y, w, h = box
+    if not (item.width and item.height):
+        return box
+    x0, y0 = max(0, x), max(0, y)
+    x1, y1 = min(int(item.width), x + w), min(int(item.height), y + h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def off_page(item: Item, s: Span) -> bool:
+    """Whether the span's words have boxes in pixels but every one of them lies off the
+    item's page (:func:`on_page`): OCR of another page size, or a page image of another
+    size than the OCR measured."""
+    hit = any(b[0] < s.end and b[1] > s.start for b in word_boxes(item))
+    return hit and region_scale(item) is not None and not span_regions(item, s)
 
 
 def _iiif_provenance(s: Span, prov: SpanProvenance) -> dict[str, Any]:
@@ -747,7 +772,7 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
             "type": "AnnotationPage", "label": {"en": [label]}}
     text = json.dumps(head, ensure_ascii=False)
     out.write(text[:-1] + ', "items": [')
-    n = skipped = no_canvas = no_image = no_scale = 0
+    n = skipped = no_canvas = no_image = no_scale = off = 0
     minted: dict[str, Item] = {}
     for item, spans, prov in rows:
         canvas = iiif_canvas(item, base if mint else None)
@@ -763,6 +788,8 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
                         no_image += 1
                 elif unplaceable(item, s):
                     no_scale += 1
+                elif canvas is not None and off_page(item, s):
+                    off += 1
                 else:
                     skipped += 1
                 continue
@@ -777,6 +804,7 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
         report["skipped_without_canvas"] = no_canvas
         report["skipped_without_image"] = no_image
         report["skipped_without_image_size"] = no_scale
+        report["skipped_off_page"] = off
         report["minted"] = list(minted.values())
     return n, skipped
 
@@ -802,6 +830,12 @@ def iiif_offered(ws: Workspace) -> bool:
                                                       t.c.source_kind.in_(OCR_PAGE_KINDS)))
 
 
+OFF_PAGE_WHY = ("their word boxes lie wholly off the page (outside its canvas or image "
+                "size): the OCR was made on a page of another size than the image or "
+                "canvas it was brought in with")
+OFF_PAGE_FIX = "upload each page image again with the OCR made from that same image"
+
+
 def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None:
     """The warning of a IIIF export that placed no mention at all on a page (None when
     it placed some, or there were none): why, and what works (in the web app's words
@@ -810,7 +844,8 @@ def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None
     canvas = int(res.get("skipped_without_canvas") or 0)
     image = int(res.get("skipped_without_image") or 0)
     size = int(res.get("skipped_without_image_size") or 0)
-    if res.get("annotations") or not (boxes or canvas or image or size):
+    off = int(res.get("skipped_off_page") or 0)
+    if res.get("annotations") or not (boxes or canvas or image or size or off):
         return None
     res["empty"] = True
     why, fixes = [], []
@@ -838,6 +873,10 @@ def iiif_nothing_placed(res: dict[str, Any], *, web: bool = False) -> str | None
         fixes.append("upload the page images with their ALTO files (Items page)" if web else
                      "ingest the page images as files (beside the METS or the ALTO), or "
                      "OCR them with word boxes in pixels")
+    if off:
+        why.append(f"{off:,} {plural(off, 'mention is', 'mentions are')} in ALTO whose "
+                   + OFF_PAGE_WHY.removeprefix("their "))
+        fixes.append(OFF_PAGE_FIX)
     if image or boxes:
         fixes.append("upload the page images as a .zip with each page's ALTO XML file beside "
                      "its image (Items page)" if web else
@@ -859,8 +898,15 @@ def iiif_left_out_web(res: dict[str, Any]) -> list[str]:
     canvas = int(res.get("skipped_without_canvas") or 0)
     image = int(res.get("skipped_without_image") or 0)
     size = int(res.get("skipped_without_image_size") or 0)
-    total += boxes + canvas + image + size
+    off = int(res.get("skipped_off_page") or 0)
+    total += boxes + canvas + image + size + off
     out = []
+    if off:
+        out.append(
+            f"The IIIF annotations download leaves out {off:,} of the {total:,} entity "
+            f"{plural(total, 'mention')}: {OFF_PAGE_WHY}. To place them, "
+            f"{OFF_PAGE_FIX} (Items page). The spreadsheet (CSV) and JSON lines downloads "
+            "have every mention.")
     if size:
         out.append(
             f"The IIIF annotations download leaves out {size:,} of the {total:,} entity "
@@ -1774,6 +1820,7 @@ def export_spans(rows: Iterable[Row], fmt: str, out: str | Path | None = None, *
             result["skipped_without_canvas"] = placed["skipped_without_canvas"]
             result["skipped_without_image"] = placed["skipped_without_image"]
             result["skipped_without_image_size"] = placed["skipped_without_image_size"]
+            result["skipped_off_page"] = placed["skipped_off_page"]
             if placed["minted"] and path is not None:
                 # the local page images' canvases, in a manifest beside the annotations
                 where = path.with_name(path.stem + ".manifest.json")

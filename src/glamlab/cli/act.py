@@ -149,6 +149,12 @@ def _entity_export_line(fmt: str, out: str, res: dict[str, Any]) -> str:
                  "and the size of their page image (on the web) is not known, so their "
                  "place in pixels cannot be worked out. Ingest the page images as files "
                  "(beside the METS or the ALTO), or OCR with word boxes in pixels")
+    off = res.get("skipped_off_page") or 0
+    if off:
+        from ..actions.entity_export import OFF_PAGE_WHY
+
+        line += (f"; {off} mentions left out: {OFF_PAGE_WHY}. Ingest each page image with "
+                 "the ALTO or PAGE file made from that image, or export --format w3c instead")
     if res.get("manifest"):
         line += (f"; {res['minted_canvases']} pages on this computer got canvases under the "
                  f"base URL, in {res['manifest']} (publish each page image at "

@@ -572,7 +572,9 @@ def _image_bodies_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
                 bodies = [bodies]
             for body in bodies or []:
                 if isinstance(body, dict) and body.get("type") == "SpecificResource":
-                    body = _specific_image(body.get("source"), body.get("selector"))
+                    body = _specific_image(body.get("source"), body.get("selector"),
+                                           css_rotation(anno.get("stylesheet"),
+                                                        body.get("styleClass")))
                 if isinstance(body, dict) and _is_image(body):
                     out.append(body)
                     break
@@ -689,20 +691,58 @@ def _selector(selectors: Any) -> dict[str, str]:
     return out
 
 
-def _specific_image(source: Any, selectors: Any) -> dict[str, Any] | None:
+def _specific_image(source: Any, selectors: Any,
+                    turn: str | None = None) -> dict[str, Any] | None:
     """The image of a canvas painted with a part of it, or with it turned (a
     ``SpecificResource``: its ``source``, v2 its ``full``, with a selector): the image's
     description, and under :data:`SELECTOR` the region and rotation to ask the image
-    service for (:func:`_selector`)."""
+    service for (:func:`_selector`), and the ``turn`` its CSS stylesheet gives it
+    (:func:`css_rotation`), done here once the image is read."""
     if isinstance(source, str) and source:
         source = {"id": source, "type": "Image"}
     if not isinstance(source, dict):
         return None
     image = dict(source)
     wanted = _selector(selectors)
+    if turn:
+        wanted["turn"] = turn
     if wanted:
         image[SELECTOR] = wanted
     return image
+
+
+_CSS_RULE = re.compile(r"\.(-?[A-Za-z_][\w-]*)\s*\{([^}]*)\}")
+_CSS_TRANSFORM = re.compile(r"(?:^|;)\s*transform\s*:([^;]*)", re.I)
+_CSS_ROTATE = re.compile(r"\brotate(?:z)?\(\s*([-+]?\d*\.?\d+)\s*(deg|turn|grad|rad)?\s*\)",
+                         re.I)
+_CSS_UNITS = {"deg": 1.0, "turn": 360.0, "grad": 0.9, "rad": 57.29577951308232}
+
+
+def css_rotation(stylesheet: Any, style_class: Any) -> str | None:
+    """The turn a Presentation 3 annotation's CSS ``stylesheet`` gives its body's
+    ``styleClass`` (cookbook recipe 0040's second way: ``.rotated { transform:
+    rotate(90deg) }``), in degrees clockwise from 0 to 360 as the Image API writes a
+    rotation (CSS turns clockwise too); None when it gives none. Only a stylesheet written
+    in the manifest is read: one given by its URL is not fetched."""
+    sheets = stylesheet if isinstance(stylesheet, list) else [stylesheet]
+    text = " ".join(str(s.get("value") or "") for s in sheets if isinstance(s, dict))
+    classes = (style_class if isinstance(style_class, list) else
+               str(style_class or "").split())
+    if not text or not classes:
+        return None
+    degrees = 0.0
+    found = False
+    for rule in _CSS_RULE.finditer(text):
+        if rule.group(1) not in classes:
+            continue
+        for transform in _CSS_TRANSFORM.finditer(rule.group(2)):
+            for turn in _CSS_ROTATE.finditer(transform.group(1)):
+                degrees += float(turn.group(1)) * _CSS_UNITS[(turn.group(2) or "deg").lower()]
+                found = True
+    degrees %= 360
+    if not found or round(degrees, 4) in (0, 360):
+        return None
+    return f"{degrees:.4f}".rstrip("0").rstrip(".")
 
 
 def _image_body_v2(canvas: dict[str, Any]) -> dict[str, Any] | None:
@@ -783,6 +823,56 @@ def claimed_images(paths: list[Path], options: IngestOptions) -> set[str]:
             stack.extend(m for m in _members(d) if "items" in m or "sequences" in m
                          or "manifests" in m or "collections" in m)
     return out
+
+
+def _size_words(body: dict[str, Any]) -> str:
+    w, h = _int(body.get("width")), _int(body.get("height"))
+    return f" ({w} x {h} pixels)" if w and h else ""
+
+
+def _num(v: float) -> str:
+    return f"{v:.4f}".rstrip("0").rstrip(".")
+
+
+def clip_region(region: str, width: int | None, height: int | None) -> str | None:
+    """An Image API region (``x,y,w,h`` in the image's pixels, ``pct:x,y,w,h``, ``full``,
+    ``square``) cut to the image: the part inside it (in pixels when the image's size is
+    known; ``pct:`` always to 0-100), the region as it is when it lies inside or cannot be
+    told; None when nothing of it is inside (wholly outside, or of no width or height)."""
+    pct = region.startswith("pct:")
+    numbers = region.removeprefix("pct:").split(",")
+    if len(numbers) != 4:
+        return region  # full, square
+    try:
+        x, y, w, h = (float(n) for n in numbers)
+    except ValueError:
+        return region
+    if w <= 0 or h <= 0:
+        return None
+    if pct:
+        width = height = 100
+    if not width or not height or width <= 0 or height <= 0:
+        return region
+    x0, y0 = max(0.0, x), max(0.0, y)
+    x1, y1 = min(float(width), x + w), min(float(height), y + h)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    if (x0, y0, x1, y1) == (x, y, x + w, y + h):
+        return region
+    return ("pct:" if pct else "") + ",".join(_num(v) for v in (x0, y0, x1 - x0, y1 - y0))
+
+
+def _bad_size(canvas: dict[str, Any]) -> str | None:
+    """A canvas's width or height given but not a whole number over 0 (``0``, ``-5``,
+    ``"wide"``), in words; None when both are usable or not given (then the image's size
+    is read)."""
+    bad = []
+    for key in ("width", "height"):
+        if key in canvas and canvas[key] is not None:
+            value = _int(canvas[key])
+            if value is None or value <= 0:
+                bad.append(f"{key} {canvas[key]!r}" if value is None else f"{key} {value}")
+    return " and ".join(bad) or None
 
 
 def _int(v: Any) -> int | None:
@@ -931,14 +1021,53 @@ def _read_manifest(doc: dict[str, Any], source: str, partof: dict[str, Any] | No
     if not _contexts(doc):
         manifest_meta = {**manifest_meta, "iiif_note": f"the manifest has no @context; read "
                          f"as IIIF Presentation {version}"}
+    empty: list[tuple[int, str]] = []  # (index, id) of the canvases with no image
     for index, canvas in enumerate(canvases, 1):
         rec = _canvas_record(source, version, index, canvas, manifest_id, manifest_label,
                              manifest_meta)
+        if rec is None:
+            empty.append((index, _id(canvas) or f"{manifest_id}#canvas-{index}"))
+            continue
         if isinstance(rec, Record) and partof:
             rec.meta.update(partof)
         if isinstance(rec, Record):
             rec = _resource_policy(origin or source, rec)
         yield rec
+    if empty:
+        yield _empty_canvases(source, manifest_id, empty, len(canvases))
+
+
+def _ranges(numbers: list[int], most: int = 12) -> str:
+    """Canvas numbers in words: ``3-5, 9, 12-90``; past ``most`` runs, how many more."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    words = [str(a) if a == b else f"{a}-{b}" for a, b in runs[:most]]
+    if len(runs) > most:
+        words.append(f"and {len(runs) - most:,} more runs")
+    return ", ".join(words)
+
+
+def _empty_canvases(source: str, manifest_id: str, empty: list[tuple[int, str]],
+                    total: int) -> Problem:
+    """The canvases of a manifest painted with nothing, said once with their count
+    (a Gallica manifest lists the pages it has no scan of as canvases with no image:
+    84 of them in one volume), not as one problem each; the other canvases come in."""
+    if len(empty) == 1:
+        index, cid = empty[0]
+        return Problem(source, cid, f"canvas {index} has no image ({cid})",
+                       "the canvas is skipped, the manifest's other canvases came in; "
+                       "nothing to do if the publisher lists a page it has no scan of, "
+                       "otherwise check the manifest")
+    return Problem(source, empty[0][1],
+                   f"{len(empty):,} of the {total:,} canvases of the manifest {manifest_id} "
+                   f"have no image: canvases {_ranges([i for i, _ in empty])}",
+                   "those canvases are skipped, the manifest's other canvases came in; "
+                   "nothing to do if the publisher lists pages it has no scan of (Gallica "
+                   "does), otherwise check the manifest")
 
 
 def _resource_policy(source: str, rec: Record) -> Record | Problem:
@@ -984,8 +1113,18 @@ def _resource_policy(source: str, rec: Record) -> Record | Problem:
 
 def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any],
                    manifest_id: str, manifest_label: str,
-                   manifest_meta: dict[str, Any]) -> Record | Problem:
+                   manifest_meta: dict[str, Any]) -> Record | Problem | None:
+    """One canvas as an item, or the problem with it; None for a canvas painted with
+    nothing (said once for the manifest: :func:`_empty_canvases`)."""
     canvas_id = _id(canvas) or f"{manifest_id}#canvas-{index}"
+    bad = _bad_size(canvas)
+    if bad:
+        return Problem(source, canvas_id, f"canvas {index} ({canvas_id}) has {bad}: a canvas "
+                       "needs a width and a height over 0 (the space its image and its "
+                       "regions are placed in)",
+                       "the canvas is skipped, the manifest's other canvases came in; give "
+                       "the canvas its width and height (those of its image, in pixels) in "
+                       "the manifest, or ask its publisher to, and ingest it again")
     bodies = _image_bodies_v3(canvas) if version == 3 else _image_bodies_v2(canvas)
     body = bodies[0] if bodies else None
     if body is None:
@@ -995,8 +1134,7 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
                            f"with {'; '.join(_what(b) for b in painted)}, not an image",
                            "the canvas is skipped; glamlab reads the canvases painted with "
                            "images (an image body says type Image or an image/* format)")
-        return Problem(source, canvas_id, f"canvas {index} has no image",
-                       "the canvas is skipped; check the manifest")
+        return None
     service, api = _service(body, version)
     image = _id(body)
     uri = service or image
@@ -1019,15 +1157,38 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
         "image": image,
         "format": body.get("format"),
     }
-    part = body.get(SELECTOR) or {}
+    part = dict(body.get(SELECTOR) or {})
+    turn = part.pop("turn", None)
+    if turn:  # the canvas's stylesheet turns the image: done here once it is read
+        meta["image_turn"] = turn
+    if part.get("region") and _int(body.get("width")) and _int(body.get("height")):
+        # the size the image's region is given in, for cutting it here out of an image
+        # read at another size (:func:`glamlab.items.images.open_image`)
+        meta["image_size"] = [_int(body.get("width")), _int(body.get("height"))]
+    clip_note = None
     if part.get("region"):  # the canvas shows this part of the image
+        clipped = clip_region(part["region"], _int(body.get("width")), _int(body.get("height")))
+        if clipped is None:
+            size = _size_words(body)
+            return Problem(source, canvas_id, f"canvas {index} ({canvas_id}) shows the region "
+                           f"{part['region']} of its image, which lies wholly outside the "
+                           f"image{size} or has no width or height",
+                           "the canvas is skipped, the manifest's other canvases came in; "
+                           "correct the region in the manifest's selector (x,y,w,h in the "
+                           "image's pixels, or pct:x,y,w,h) and ingest it again")
+        if clipped != part["region"]:
+            clip_note = (f"the canvas's region {part['region']} reaches past its image"
+                         f"{_size_words(body)}: clipped to {clipped}")
+            part["region"] = clipped
         meta["image_region"] = part["region"]
     if part.get("rotation"):
         meta["image_rotation"] = part["rotation"]
     if part and not service:
         meta["canvas_note"] = ("the canvas shows the image " + " and ".join(
             f"{k} {v}" for k, v in part.items()) + "; with no image service to ask for "
-            "that, the whole image is read")
+            "that, the whole image is read and cut and turned here")
+    if clip_note:
+        meta["canvas_note"] = "; ".join(n for n in (meta.get("canvas_note"), clip_note) if n)
     others = [i for b in bodies[1:] if (i := _id(b))]
     if others:  # a spread of two scans, a fragment pasted on a page: the first is read
         meta["other_images"] = others

@@ -25,6 +25,7 @@ def open_image(item: Item, max_side: int | None = None, *,
     from PIL import Image, UnidentifiedImageError
 
     source = _local_source(item)
+    region, mirror, degrees = local_view(item)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -39,12 +40,24 @@ def open_image(item: Item, max_side: int | None = None, *,
                     )
                 if item.page:
                     im.seek(item.page)
+                full = im.size
+                box = _region_box(item, region, full) if region else None
                 if max_side and im.format == "JPEG":
-                    scale = max(im.width, im.height) / max_side
+                    shown = (box[2] - box[0], box[3] - box[1]) if box else full
+                    scale = max(shown) / max_side
                     if scale > 1:
                         im.draft(mode, (max(1, int(im.width / scale)),
                                          max(1, int(im.height / scale))))
                 out = im.convert(mode)  # a new image: the file is closed on leaving
+            if box:  # the part the canvas shows, in the (maybe reduced) decoded image
+                sx, sy = out.width / full[0], out.height / full[1]
+                out = out.crop((round(box[0] * sx), round(box[1] * sy),
+                                max(round(box[0] * sx) + 1, round(box[2] * sx)),
+                                max(round(box[1] * sy) + 1, round(box[3] * sy))))
+            if mirror:
+                out = out.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+            if degrees:
+                out = _turn(out, degrees)
             if max_side and max(out.size) > max_side * 1.5:
                 out.thumbnail((max_side, max_side))
             return out
@@ -57,6 +70,72 @@ def open_image(item: Item, max_side: int | None = None, *,
             item=item.item_id,
             hint="re-export or replace the file, then run glamlab ingest again",
         ) from exc
+
+
+def local_view(item: Item) -> tuple[str | None, bool, float]:
+    """What of the view a IIIF canvas gives its image is done here, once the image is
+    read: the region and rotation its selector asks for where there is no image service
+    to ask (``image_region``, ``image_rotation``), and the turn its CSS stylesheet gives
+    (``image_turn``, recipe 0040's second way). ``(region, mirrored, degrees clockwise)``;
+    ``(None, False, 0.0)`` for an image shown as it is."""
+    meta = item.meta or {}
+    region = rotation = None
+    if not meta.get("image_service"):
+        region = meta.get("image_region")
+        rotation = meta.get("image_rotation")
+    text = str(rotation or "0").strip()
+    mirror = text.startswith("!")
+    try:
+        degrees = float(text.lstrip("!")) + float(meta.get("image_turn") or 0)
+    except ValueError:
+        degrees = 0.0
+    region = str(region) if region and str(region) != "full" else None
+    return region, mirror, degrees % 360
+
+
+def _region_box(item: Item, region: str, size: tuple[int, int]) -> tuple[float, ...] | None:
+    """An Image API region (``x,y,w,h`` in the pixels of the image as the manifest gives
+    its size, ``image_size``; ``pct:``; ``square``) as a box on the image read, of
+    ``size``, cut to it. Raises :class:`ItemError` naming the item when nothing of it is
+    on the image."""
+    width, height = size
+    if region == "square":
+        side = min(width, height)
+        x, y = (width - side) / 2, (height - side) / 2
+        return (x, y, x + side, y + side)
+    try:
+        numbers = [float(n) for n in region.removeprefix("pct:").split(",")]
+    except ValueError:
+        return None
+    if len(numbers) != 4:
+        return None
+    x, y, w, h = numbers
+    if region.startswith("pct:"):
+        sx, sy = width / 100, height / 100
+    else:
+        declared = (item.meta or {}).get("image_size") or [width, height]
+        sx, sy = width / float(declared[0] or width), height / float(declared[1] or height)
+    x0, y0 = max(0.0, x * sx), max(0.0, y * sy)
+    x1, y1 = min(float(width), (x + w) * sx), min(float(height), (y + h) * sy)
+    if x1 <= x0 or y1 <= y0:
+        raise ItemError(f"{item.item_id}: the canvas shows the region {region} of its image, "
+                        f"which lies outside the image ({width} x {height} pixels)",
+                        item=item.item_id,
+                        hint="correct the region in the manifest's selector and ingest it "
+                             "again")
+    return (x0, y0, x1, y1)
+
+
+def _turn(im: Image.Image, degrees: float) -> Image.Image:
+    """``im`` turned clockwise (as the Image API and CSS turn), a right angle exactly."""
+    from PIL import Image
+
+    exact = {90.0: Image.Transpose.ROTATE_270, 180.0: Image.Transpose.ROTATE_180,
+             270.0: Image.Transpose.ROTATE_90}
+    if degrees in exact:
+        return im.transpose(exact[degrees])
+    white = 255 if im.mode == "L" else (255,) * len(im.getbands())
+    return im.rotate(-degrees, expand=True, fillcolor=white)  # type: ignore[arg-type]
 
 
 def _local_source(item: Item) -> str:

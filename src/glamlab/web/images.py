@@ -106,9 +106,11 @@ def image_file(ws: Workspace, item_id: str, side: int, *, admin: bool = True) ->
 def iiif_service(item: Item) -> str | None:
     """The IIIF Image API service of an item, if it came from a IIIF manifest. None for
     a canvas painted with a part of its image or with it turned (``image_region``,
-    ``image_rotation``): the page shows the item's own image, cut and turned as the
-    canvas is, not the whole image of the service."""
-    if item.meta.get("image_region") or item.meta.get("image_rotation"):
+    ``image_rotation``, or its CSS stylesheet's ``image_turn``): the page shows the
+    item's own image, cut and turned as the canvas is, not the whole image of the
+    service, unturned."""
+    if item.meta.get("image_region") or item.meta.get("image_rotation") or \
+            item.meta.get("image_turn"):
         return None
     for key in ("image_service", "iiif_service", "service"):
         value = item.meta.get(key)

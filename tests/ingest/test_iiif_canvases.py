@@ -1,0 +1,230 @@
+"""IIIF canvases that cannot be items as they are: painted with nothing (Gallica lists the
+pages it has no scan of so), of no size, or showing a region outside their image. Built
+from the real manifests in ``tests/data/interop/iiif`` (see its SOURCE.md)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+from glamlab.ingest import iiif
+from glamlab.ingest.base import IngestOptions, Problem, Record
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "interop" / "iiif"
+
+
+def _bodleian_book(n: int, empty: set[int]) -> dict:
+    """The Bodleian v2 manifest with ``n`` canvases (copies of its one), those numbered in
+    ``empty`` (from 1) painted with nothing, as Gallica writes them (``"images": []``)."""
+    doc = json.loads((DATA / "bodleian-v2.json").read_text(encoding="utf-8"))
+    one = doc["sequences"][0]["canvases"][0]
+    canvases = []
+    for i in range(1, n + 1):
+        c = copy.deepcopy(one)
+        c["@id"] = one["@id"].replace(".json", f"-f{i}.json")
+        if i in empty:
+            c["images"] = []
+        canvases.append(c)
+    doc["sequences"][0]["canvases"] = canvases
+    return doc
+
+
+def _read(tmp_path: Path, doc: dict) -> list[Record | Problem]:
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return list(iiif.read(str(path), IngestOptions()))
+
+
+def test_canvases_with_no_image_are_said_once_with_their_count(tmp_path, make_ws):
+    # a Gallica volume: 84 of its canvases had no image, 84 problems (one each) that
+    # buried everything else; now one, with the count and the canvases' numbers
+    empty = set(range(1, 5)) | set(range(10, 90))
+    doc = _bodleian_book(96, empty)
+    out = _read(tmp_path, doc)
+    problems = [r for r in out if isinstance(r, Problem)]
+    assert len([r for r in out if isinstance(r, Record)]) == 12
+    assert len(problems) == 1, [p.reason for p in problems]
+    (p,) = problems
+    assert "84 of the 96 canvases" in p.reason and "canvases 1-4, 10-89" in p.reason
+    assert p.item_ref == doc["sequences"][0]["canvases"][0]["@id"]
+    assert "skipped" in p.hint and "other canvases came in" in p.hint
+    ws = make_ws()
+    report = ws.ingest([tmp_path / "manifest.json"])
+    assert (report.added, report.failed) == (12, 1)
+
+
+def test_one_canvas_with_no_image_is_named(tmp_path):
+    out = _read(tmp_path, _bodleian_book(3, {2}))
+    (p,) = [r for r in out if isinstance(r, Problem)]
+    assert p.reason.startswith("canvas 2 has no image (") and p.item_ref.endswith("-f2.json")
+
+
+def test_a_canvas_of_no_width_or_height_is_one_clear_error_the_rest_comes_in(tmp_path):
+    # a canvas of width 0 took its image's width (or none) without a word: its regions
+    # and annotations are placed in a space of no size
+    doc = _bodleian_book(4, set())
+    canvases = doc["sequences"][0]["canvases"]
+    canvases[1]["width"] = 0
+    canvases[2]["height"] = -3
+    canvases[3]["width"], canvases[3]["height"] = "wide", 0
+    out = _read(tmp_path, doc)
+    assert [r.item_id for r in out if isinstance(r, Record)] == [canvases[0]["@id"]]
+    problems = [r for r in out if isinstance(r, Problem)]
+    assert [p.item_ref for p in problems] == [c["@id"] for c in canvases[1:]]
+    assert problems[0].reason.startswith(f"canvas 2 ({canvases[1]['@id']}) has width 0:")
+    assert "has height -3" in problems[1].reason
+    assert "has width 'wide' and height 0" in problems[2].reason
+    assert all("give the canvas its width and height" in p.hint for p in problems)
+
+
+def _recipe(name: str, base: str) -> dict:
+    """A cookbook recipe as its site build writes it (placeholders filled)."""
+    text = (DATA / name).read_text(encoding="utf-8")
+    return json.loads(text.replace("{{ id.url }}", f"{base}/manifest.json").replace(
+        "{{ id.path }}", base))
+
+
+def test_a_region_partly_outside_its_image_is_clipped_one_wholly_outside_refused(tmp_path):
+    # cookbook recipe 0299: a canvas showing a region of a 3536 x 4999 newspaper page.
+    # A region reaching past the page was asked of the image service as it was (a server
+    # answers 400 or pads it), one wholly outside it made an item with no image at all
+    from glamlab.items.images import image_urls
+
+    base = "https://example.org/iiif/0299"
+    doc = _recipe("region_0299-manifest.json", base)
+    one = doc["items"][0]
+    canvases = []
+    for n, region in enumerate(["1768,2423,1768,2080",  # the recipe's, inside
+                                "2000,4000,1768,2080",  # past the right and bottom edges
+                                "4000,100,200,200",  # right of the page
+                                "10,10,0,50",  # no width
+                                "pct:80,0,40,50"], 1):  # past 100%
+        c = copy.deepcopy(one)
+        c["id"] = f"{base}/canvas/p{n}"
+        c["items"][0]["items"][0]["body"]["selector"]["region"] = region
+        canvases.append(c)
+    doc["items"] = canvases
+    out = _read(tmp_path, doc)
+    recs = {r.item_id: r for r in out if isinstance(r, Record)}
+    problems = [r for r in out if isinstance(r, Problem)]
+    assert recs[f"{base}/canvas/p1"].meta["image_region"] == "1768,2423,1768,2080"
+    assert "canvas_note" not in recs[f"{base}/canvas/p1"].meta
+    clipped = recs[f"{base}/canvas/p2"]
+    assert clipped.meta["image_region"] == "2000,4000,1536,999"
+    assert "reaches past its image (3536 x 4999 pixels): clipped to 2000,4000,1536,999" in \
+        clipped.meta["canvas_note"]
+    assert image_urls(clipped)[0].endswith("/2000,4000,1536,999/max/0/default.jpg")
+    assert recs[f"{base}/canvas/p5"].meta["image_region"] == "pct:80,0,20,50"
+    assert [p.item_ref for p in problems] == [f"{base}/canvas/p3", f"{base}/canvas/p4"]
+    assert problems[0].reason == (
+        f"canvas 3 ({base}/canvas/p3) shows the region 4000,100,200,200 of its image, which "
+        "lies wholly outside the image (3536 x 4999 pixels) or has no width or height")
+    assert "correct the region in the manifest's selector" in problems[0].hint
+
+
+def test_clip_region():
+    from glamlab.ingest.iiif import clip_region
+
+    assert clip_region("full", 10, 10) == "full"
+    assert clip_region("-5,-5,20,20", 10, 10) == "0,0,10,10"
+    assert clip_region("5,5,20,20", None, None) == "5,5,20,20"  # the image's size unknown
+    assert clip_region("pct:80,10,40,50", None, None) == "pct:80,10,20,50"
+    assert clip_region("pct:100,10,40,50", None, None) is None
+    assert clip_region("0,0,0,0", None, None) is None
+    assert clip_region("2.5,0,10,10", 10, 10) == "2.5,0,7.5,10"
+
+
+COOKBOOK_IMAGES = "https://iiif.io/api/image/3.0/example/reference/"
+
+
+def _half_red(path: Path, size: tuple[int, int]) -> None:
+    """A PNG whose left half is red, the right blue: which way it was turned shows."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im = Image.new("RGB", size, "blue")
+    im.paste((255, 0, 0), (0, 0, size[0] // 2, size[1]))
+    im.save(path, "PNG")
+
+
+def _serve(http_server, name: str, edit=None) -> str:
+    base = http_server.url
+    text = (DATA / name).read_text(encoding="utf-8")
+    text = text.replace("{{ id.url }}", f"{base}/{name}").replace(
+        "{{ id.path }}", f"{base}/{name.partition('-')[0]}").replace(
+        COOKBOOK_IMAGES, f"{base}/iiif3/")
+    doc = json.loads(text)
+    if edit is not None:
+        edit(doc)
+    (http_server.root / name).write_text(json.dumps(doc), encoding="utf-8")
+    return f"{base}/{name}"
+
+
+def test_a_canvas_turned_by_its_css_stylesheet_is_shown_turned(make_ws, http_server):
+    # cookbook recipe 0040's second way: the painting annotation's stylesheet turns the
+    # image 90 degrees (".rotated { transform: rotate(90deg) }"). It was read as the image
+    # unturned: a 1523 x 2105 leaf shown on its side on a 2105 x 1523 canvas, in the
+    # thumbnails, on the item page and to the models
+    from glamlab.web.images import iiif_service
+
+    url = _serve(http_server, "rotation-css_0040-manifest.json")
+    leaf_image = "85a96c630f077e6ac6cb984f1b752bbf-0-21198-zz00022840-1-master"
+    _half_red(http_server.root / "iiif3" / leaf_image / "full" / "max" / "0" / "default.jpg",
+              (61, 84))
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    report = ws.ingest([url])
+    assert (report.added, report.failed) == (1, 0), report.problems
+    leaf = ws.item(f"{http_server.url}/rotation/canvas/p1")
+    assert leaf.meta["image_turn"] == "90" and "image_rotation" not in leaf.meta
+    assert (leaf.width, leaf.height) == (2105, 1523)
+    im = leaf.open_image()
+    assert im.size == (84, 61)  # as the canvas: wide
+    # turned clockwise: the image's left (red) is now its top
+    assert im.getpixel((42, 5))[0] > 200 and im.getpixel((42, 55))[2] > 200
+    assert iiif_service(leaf) is None  # the item page shows it turned, not the service's
+    small = leaf.open_image(max_side=40)  # a thumbnail's reduced read: turned too
+    assert small.size[0] > small.size[1]
+
+
+def test_css_rotation():
+    from glamlab.ingest.iiif import css_rotation
+
+    sheet = {"type": "CssStylesheet", "value": ".a { color: red } .r { transform-origin: "
+             "center; transform: rotate(-0.25turn); }"}
+    assert css_rotation(sheet, "r") == "270"
+    assert css_rotation(sheet, ["a"]) is None
+    assert css_rotation([sheet], "x r") == "270"
+    assert css_rotation("https://example.org/style.css", "r") is None  # not fetched
+    assert css_rotation({"value": ".r { transform: rotate(360deg) }"}, "r") is None
+
+
+def test_a_region_and_rotation_with_no_image_service_are_done_here(make_ws, http_server):
+    # recipes 0299 and 0040 (by the selector) published without an image service: the
+    # whole image was read, neither cut nor turned ("the whole image is read")
+    def no_service(doc):
+        del doc["items"][0]["items"][0]["items"][0]["body"]["source"]["service"]
+
+    urls = [_serve(http_server, "region_0299-manifest.json", no_service),
+            _serve(http_server, "rotation_0040-manifest.json", no_service)]
+    www = http_server.root / "iiif3"
+    page = "4ce82cef49fb16798f4c2440307c3d6f-newspaper-p2"
+    # the page image served at a tenth of the size the manifest gives (3536 x 4999)
+    _half_red(www / page / "full" / "max" / "0" / "default.jpg", (354, 500))
+    leaf = "85a96c630f077e6ac6cb984f1b752bbf-0-21198-zz00022840-1-page1"
+    _half_red(www / leaf / "full" / "max" / "0" / "default.jpg", (61, 84))
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    report = ws.ingest(urls)
+    assert (report.added, report.failed) == (2, 0), report.problems
+    article = ws.item(f"{http_server.url}/region_0299/canvas/p1")
+    assert article.meta["image_size"] == [3536, 4999]
+    assert "cut and turned here" in article.meta["canvas_note"]
+    im = article.open_image()
+    # 1768,2423,1768,2080 of 3536 x 4999: the right half (blue), 177 x 208 of 354 x 500
+    assert abs(im.size[0] - 177) <= 1 and abs(im.size[1] - 208) <= 1
+    assert im.getpixel((100, 100))[2] > 200 and im.getpixel((100, 100))[0] < 60
+    turned = ws.item(f"{http_server.url}/rotation_0040/canvas/p1").open_image()
+    assert turned.size == (84, 61)
+    assert turned.getpixel((42, 5))[0] > 200 and turned.getpixel((42, 55))[2] > 200
