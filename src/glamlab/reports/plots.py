@@ -300,8 +300,8 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str =
     if title:
         out.append(f'<text x="4" y="14" font-weight="bold">{escape(title)}</text>')
     base = height - bottom
-    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#a0aec0"/>')
-    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#a0aec0"/>')
+    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{AXIS}"/>')
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="{AXIS}"/>')
     for v in (y0, (y0 + y1) / 2, y1):
         y = base - (v - y0) * sy
         out.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_fmt(v)}</text>')
