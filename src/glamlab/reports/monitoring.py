@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 from typing import Any
 
@@ -60,25 +61,38 @@ def text_note(report: MonitorReport) -> str:
 
 
 def _svg_series(name: str, points: list[tuple[str, float | None, float | None, str]]) -> str:
-    """Inline SVG: the signal value per window (dots), its alert threshold (dashed)."""
-    w, h, pad = 640, 180, 36
+    """Inline SVG: the signal value per window (a line, round points; a window that raised
+    an alert: a red triangle, not a colour alone), its alert threshold (dashed), a legend
+    saying which is which, and the same in words for a screen reader (the table after it
+    holds the numbers)."""
+    from .plots import marker
+
+    w, h, pad = 640, 200, 36
     vals = [v for _k, v, _t, _s in points if v is not None]
     ths = [t for _k, _v, t, _s in points if t is not None]
     top = max(vals + ths + [1e-9]) * 1.15
     n = max(len(points), 1)
+    base = h - pad - 20  # the legend's row below the windows' names
 
     def x(i: int) -> float:
         return pad + (w - 2 * pad) * (i + 0.5) / n
 
     def y(v: float) -> float:
-        return h - pad - (h - 2 * pad) * (v / top)
+        return base - (base - pad / 2) * (v / top)
 
-    parts = [f'<svg role="img" aria-label="{html.escape(name)} per window" viewBox="0 0 {w} {h}" '
-             f'width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">',
-             f'<line x1="{pad}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#555"/>',
-             f'<line x1="{pad}" y1="{pad / 2}" x2="{pad}" y2="{h - pad}" stroke="#555"/>',
+    alerts = sum(1 for _k, v, _t, s in points if v is not None and s == "alert")
+    words = (f"{name} per window: {len(points)} windows, {alerts} with an alert. The value "
+             "is a solid line with round points, a window with an alert a red triangle, the "
+             "alert threshold a dashed red line. The numbers are in the table after it.")
+    uid = "mon-" + hashlib.sha1(repr((name, points)).encode()).hexdigest()[:10]
+    parts = [f'<svg role="img" aria-labelledby="{uid}-t" aria-describedby="{uid}-d" '
+             f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">',
+             f'<title id="{uid}-t">{html.escape(name)} per window</title>',
+             f'<desc id="{uid}-d">{html.escape(words)}</desc>',
+             f'<line x1="{pad}" y1="{base}" x2="{w - pad}" y2="{base}" stroke="#555"/>',
+             f'<line x1="{pad}" y1="{pad / 2}" x2="{pad}" y2="{base}" stroke="#555"/>',
              f'<text x="4" y="{pad / 2 + 4}" font-size="10">{top:.3g}</text>',
-             f'<text x="4" y="{h - pad}" font-size="10">0</text>']
+             f'<text x="4" y="{base}" font-size="10">0</text>']
     # the threshold of each window, as a dashed step across the window's slot
     slot = (w - 2 * pad) / n
     steps = [f"M{x(i) - slot / 2:.1f},{y(t):.1f} H{x(i) + slot / 2:.1f}"
@@ -93,11 +107,25 @@ def _svg_series(name: str, points: list[tuple[str, float | None, float | None, s
     for i, (k, v, _t, status) in enumerate(points):
         label = html.escape(k)
         if v is not None:
-            colour = "#c00" if status == "alert" else "#246"
-            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="{colour}">'
-                         f'<title>{label}: {v:.4f} ({status})</title></circle>')
-        parts.append(f'<text x="{x(i):.1f}" y="{h - pad + 14}" font-size="9" '
+            alert = status == "alert"
+            colour = "#c00" if alert else "#246"
+            parts.append(marker("triangle" if alert else "circle", x(i), y(v), 5 if alert else 4,
+                                f'fill="{colour}" stroke="{colour}"',
+                                f"<title>{label}: {v:.4f} ({html.escape(status)})</title>",
+                                cls="alert" if alert else "value"))
+        parts.append(f'<text x="{x(i):.1f}" y="{base + 14}" font-size="9" '
                      f'text-anchor="middle">{label[:12]}</text>')
+    ly = h - 8
+    parts.append(f'<g class="legend" font-size="10"><line x1="{pad}" y1="{ly - 4}" x2="{pad + 20}" '
+                 f'y2="{ly - 4}" stroke="#246"/>'
+                 + marker("circle", pad + 10, ly - 4, 4, 'fill="#246" stroke="#246"', cls="swatch")
+                 + f'<text x="{pad + 26}" y="{ly}">value</text>'
+                 + marker("triangle", pad + 90, ly - 4, 5, 'fill="#c00" stroke="#c00"',
+                          cls="swatch")
+                 + f'<text x="{pad + 100}" y="{ly}">alert</text>'
+                 f'<line x1="{pad + 150}" y1="{ly - 4}" x2="{pad + 180}" y2="{ly - 4}" '
+                 'stroke="#c00" stroke-width="2" stroke-dasharray="6,4"/>'
+                 f'<text x="{pad + 186}" y="{ly}">alert threshold</text></g>')
     parts.append("</svg>")
     return "".join(parts)
 

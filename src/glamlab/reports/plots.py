@@ -2,14 +2,18 @@
 
 Each function returns a self-contained ``<svg>`` element that any report (evaluate,
 act, monitor) can drop into a page built with :func:`glamlab.reports.render_page`.
-Text is escaped; every plot carries a ``<title>`` for screen readers and a
-``data-plot`` attribute naming its kind (tests look for it).
+Text is escaped; every plot carries a ``<title>`` (its accessible name) and, where it
+draws several series, a ``<desc>`` saying how each one is drawn, and a ``data-plot``
+attribute naming its kind (tests look for it). Series are told apart by their dash pattern
+and point shape as well as their colour (:data:`STYLES`), the legend shows the same, and
+:func:`numbers_table` gives a chart's numbers as a table, for those who cannot see it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -22,6 +26,20 @@ PALETTE = ("#2b6cb0", "#c05621", "#2f855a", "#6b46c1", "#b83280", "#2c7a7b", "#9
 # presentation attributes, not a ``style`` attribute: the web app's Content-Security-Policy
 # (``style-src 'self'``) blocks inline styles, and the text inherits these from <svg>
 FONT = 'font-family="system-ui,sans-serif" font-size="11"'
+#: axes and the grey of a point too weak to read: at least 3:1 against white (WCAG 1.4.11)
+AXIS = "#718096"
+#: the text of a legend: dark, whatever the colour of its series
+INK = "#1a202c"
+#: how one series is told from another without its colour (WCAG 1.4.1): a dash pattern
+#: (SVG ``stroke-dasharray``, "" for a solid line), a point shape, and both in words
+STYLES: tuple[tuple[str, str, str], ...] = (
+    ("", "circle", "solid line, round points"),
+    ("6,4", "square", "dashed line, square points"),
+    ("2,3", "triangle", "dotted line, triangle points"),
+    ("9,3,2,3", "diamond", "dash-dot line, diamond points"),
+    ("12,4", "down", "long-dashed line, points like a downward triangle"),
+    ("2,2,2,6", "cross", "dot-dot-gap line, cross points"),
+)
 
 
 def _fmt(v: float) -> str:
@@ -43,6 +61,130 @@ def _open(kind: str, width: int, height: int, title: str) -> list[str]:
     return [f'<svg class="plot" data-plot="{kind}" '
             f'role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
             f'{FONT}>', f"<title>{escape(title)}</title>"]
+
+
+def _close(out: list[str], desc: str = "") -> str:
+    """The finished ``<svg>``: its name (the ``<title>``) and description (``<desc>``, how
+    each series is drawn) tied to it by ids, so every browser's screen reader says both.
+    The ids come from the drawing itself: the same page may hold many charts."""
+    if desc:
+        out.insert(2, f"<desc>{escape(desc)}</desc>")
+    if not out[-1].endswith("</svg>"):
+        out.append("</svg>")
+    uid = "plot-" + hashlib.sha1("".join(out).encode()).hexdigest()[:10]
+    out[1] = out[1].replace("<title>", f'<title id="{uid}-t">', 1)
+    refs = f'aria-labelledby="{uid}-t"'
+    if desc:
+        out[2] = out[2].replace("<desc>", f'<desc id="{uid}-d">', 1)
+        refs += f' aria-describedby="{uid}-d"'
+    out[0] = out[0].replace('role="img"', f'role="img" {refs}', 1)
+    return "".join(out)
+
+
+def style(k: int) -> tuple[str, str, str]:
+    """The dash pattern, point shape and words of the ``k``-th series of a chart."""
+    return STYLES[k % len(STYLES)]
+
+
+def marker(shape: str, cx: float, cy: float, r: float, attrs: str, inner: str = "",
+           cls: str = "point") -> str:
+    """One point of a series, in its shape (``attrs``: its fill and stroke)."""
+    if shape == "circle":
+        el, geo = "circle", f'cx="{cx:.1f}" cy="{cy:.1f}" r="{r}"'
+    elif shape == "square":
+        q = r * 0.9
+        el, geo = "rect", f'x="{cx - q:.1f}" y="{cy - q:.1f}" width="{2 * q:.1f}" height="{2 * q:.1f}"'
+    else:
+        q = r * 1.25
+        pts = {"triangle": [(0, -q), (q, q * 0.8), (-q, q * 0.8)],
+               "down": [(0, q), (q, -q * 0.8), (-q, -q * 0.8)],
+               "diamond": [(0, -q), (q, 0), (0, q), (-q, 0)],
+               "cross": [(-q, -q / 3), (-q / 3, -q / 3), (-q / 3, -q), (q / 3, -q), (q / 3, -q / 3),
+                         (q, -q / 3), (q, q / 3), (q / 3, q / 3), (q / 3, q), (-q / 3, q),
+                         (-q / 3, q / 3), (-q, q / 3)]}[shape]
+        el = "polygon"
+        geo = 'points="' + " ".join(f"{cx + a:.1f},{cy + b:.1f}" for a, b in pts) + '"'
+    return (f'<{el} class="{cls}" {geo} {attrs}>{inner}</{el}>' if inner
+            else f'<{el} class="{cls}" {geo} {attrs}/>')
+
+
+def legend_entry(x: float, y: float, name: str, color: str, k: int, *, band: bool = False,
+                 cls: str = "", limit: int = 24) -> str:
+    """A legend line: a short sample of the series (its dash pattern, its point shape and,
+    with ``band``, its shaded band with the band's edges) and its name in dark ink."""
+    dash, shape, _ = style(k)
+    parts = [f'<g class="legend{" " + cls if cls else ""}">']
+    if band:
+        parts.append(f'<rect class="band" x="{x:.1f}" y="{y - 9:.1f}" width="20" height="10" '
+                     f'fill="{color}" fill-opacity="0.15" stroke="{color}" stroke-width="1"/>')
+    da = f' stroke-dasharray="{dash}"' if dash else ""
+    parts.append(f'<line x1="{x:.1f}" y1="{y - 4:.1f}" x2="{x + 20:.1f}" y2="{y - 4:.1f}" '
+                 f'stroke="{color}" stroke-width="2"{da}/>')
+    parts.append(marker(shape, x + 10, y - 4, 3.5, f'fill="{color}" stroke="{color}"',
+                        cls="swatch"))
+    parts.append(f'<text x="{x + 26:.1f}" y="{y:.1f}" fill="{INK}">{escape(_short(name, limit))}'
+                 "</text></g>")
+    return "".join(parts)
+
+
+def _spread(wanted: list[float], low: float, high: float, gap: float = 15.0) -> list[float]:
+    """Places for labels wanted at ``wanted`` (the ends of their lines), at least ``gap``
+    apart and between ``low`` and ``high``, in the same order as asked."""
+    order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+    placed: list[float] = []
+    for i in order:
+        y = max(wanted[i], low, placed[-1] + gap if placed else low)
+        placed.append(y)
+    over = (placed[-1] - high) if placed else 0
+    if over > 0:
+        placed = [max(low, y - over) for y in placed]
+        for j in range(1, len(placed)):
+            placed[j] = max(placed[j], placed[j - 1] + gap)
+    out = [0.0] * len(wanted)
+    for j, i in enumerate(order):
+        out[i] = placed[j]
+    return out
+
+
+def numbers_table(x_labels: Sequence[str], series: Sequence[dict], *, caption: str,
+                  fmt: Callable[[float], str] | None = None, x_name: str = "group") -> str:
+    """The numbers behind a :func:`band_chart` as a table inside a closed ``<details>``
+    ("Show the numbers"): one row per place on the x axis, per series its value and, where
+    it has a band, its 95% interval; a point's note (too few items...) in its own column."""
+    f = fmt or _fmt
+    head = [f'<th scope="col">{escape(x_name)}</th>']
+    for s in series:
+        head.append(f'<th scope="col">{escape(str(s["name"]))}</th>')
+        if s.get("low") is not None and s.get("high") is not None:
+            head.append(f'<th scope="col">{escape(str(s["name"]))}: 95% interval</th>')
+    has_notes = any(any(s.get("flags") or []) or any(s.get("faint") or []) for s in series)
+    if has_notes:
+        head.append('<th scope="col">note</th>')
+    rows = []
+    for i, x in enumerate(x_labels):
+        if not str(x) and all((s.get("values") or [None] * (i + 1))[i] is None for s in series):
+            continue  # an empty place on the axis (a gap drawn between groups)
+        cells = [f'<th scope="row">{escape(str(x))}</th>']
+        notes: list[str] = []
+        for s in series:
+            v = (s.get("values") or [None] * (i + 1))[i]
+            cells.append(f'<td class="num">{"" if v is None else f(v)}</td>')
+            low, high = s.get("low"), s.get("high")
+            if low is not None and high is not None:
+                lo, hi = low[i], high[i]
+                cells.append('<td class="num">' + (f"{f(lo)} to {f(hi)}" if lo is not None
+                                                  and hi is not None else "") + "</td>")
+            flag = (s.get("flags") or [""] * (i + 1))[i]
+            if (s.get("faint") or [False] * (i + 1))[i] and "too few" not in (flag or ""):
+                flag = flag or "too few to read on its own"
+            if flag and flag not in notes:
+                notes.append(flag)
+        if has_notes:
+            cells.append(f"<td>{escape('; '.join(notes))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return ('<details class="plot-numbers"><summary>Show the numbers</summary>'
+            f'<table><caption>{escape(caption)}</caption><thead><tr>{"".join(head)}</tr>'
+            f'</thead><tbody>{"".join(rows)}</tbody></table></details>')
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, low: Sequence[float] | None = None,
@@ -90,8 +232,7 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, low: Sequence[f
         if reference_label:
             out.append(f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#e53e3e">'
                        f"{escape(reference_label)}</text>")
-    out.append("</svg>")
-    return "".join(out)
+    return _close(out)
 
 
 def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
@@ -135,8 +276,7 @@ def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
         words = " / ".join(x for x in (f"rows: {row_title}" if row_title else "",
                                        f"columns: {col_title}" if col_title else "") if x)
         out.append(f'<text x="4" y="{height - 10}">{escape(words)}</text>')
-    out.append("</svg>")
-    return "".join(out)
+    return _close(out)
 
 
 def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str = "",
@@ -160,8 +300,8 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str =
     if title:
         out.append(f'<text x="4" y="14" font-weight="bold">{escape(title)}</text>')
     base = height - bottom
-    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#a0aec0"/>')
-    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#a0aec0"/>')
+    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{AXIS}"/>')
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="{AXIS}"/>')
     for v in (y0, (y0 + y1) / 2, y1):
         y = base - (v - y0) * sy
         out.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{_fmt(v)}</text>')
@@ -173,15 +313,24 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str =
                        f"{escape(str(x_labels[i]))}</text>")
     if y_label:
         out.append(f'<text x="4" y="{top + 10}">{escape(y_label)}</text>')
+    said = []
     for k, (name, s) in enumerate(series.items()):
         color = PALETTE[k % len(PALETTE)]
-        path = " ".join(f"{left + (x - x0) * sx:.1f},{base - (y - y0) * sy:.1f}" for x, y in s)
-        out.append(f'<polyline class="series" fill="none" stroke="{color}" stroke-width="2" '
-                   f'points="{path}"><title>{escape(name)}</title></polyline>')
-        out.append(f'<text x="{width - right + 6}" y="{top + 12 + 14 * k}" fill="{color}">'
-                   f"{escape(name)}</text>")
-    out.append("</svg>")
-    return "".join(out)
+        dash, shape, words = style(k)
+        da = f' stroke-dasharray="{dash}"' if dash else ""
+        xy = [(left + (x - x0) * sx, base - (y - y0) * sy, x, y) for x, y in s]
+        path = " ".join(f"{a:.1f},{b:.1f}" for a, b, _x, _y in xy)
+        out.append(f'<g class="series s{k}"><polyline class="series" fill="none" stroke="{color}" '
+                   f'stroke-width="2"{da} points="{path}"><title>{escape(name)}</title></polyline>')
+        for a, b, x, y in xy:
+            at = (x_labels[int(x)] if x_labels and float(x).is_integer()
+                  and 0 <= int(x) < len(x_labels) else _fmt(x))
+            out.append(marker(shape, a, b, 3, f'fill="{color}" stroke="{color}"',
+                              f"<title>{escape(name)}, {escape(str(at))}: {_fmt(y)}</title>"))
+        out.append("</g>")
+        out.append(legend_entry(width - right + 6, top + 12 + 15 * k, name, color, k, limit=14))
+        said.append(f"{name}: {words}")
+    return _close(out, "; ".join(said) + ".")
 
 
 def histogram(values: Sequence[float], *, bins: int = 20, title: str = "", width: int = 560,
@@ -210,22 +359,24 @@ def histogram(values: Sequence[float], *, bins: int = 20, title: str = "", width
     out.append(f'<text x="{left}" y="{height - 6}">{_fmt(edges[0])}</text>')
     out.append(f'<text x="{width - 10}" y="{height - 6}" text-anchor="end">{_fmt(edges[-1])}</text>')
     out.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{int(cmax)}</text>')
-    out.append("</svg>")
-    return "".join(out)
+    return _close(out)
 
 
 def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = "",
                width: int = 720, height: int = 260, y_label: str = "",
-               y_max: float | None = None) -> str:
+               y_max: float | None = None, desc: str = "") -> str:
     """Lines over categories (years, decades, titles) with interval bands.
 
     Each series is a dict: ``name``, ``values`` (one per x label; None leaves a gap),
-    optional ``low``/``high`` (the band), ``dashed``, ``flags`` (one per x: a note such as
-    "too few items"; flagged points are drawn hollow and say why on hover), ``faint`` (one
-    bool per x: a point too weak to be part of the line, e.g. a group of one item: drawn
-    grey and hollow, outside the line and the band, its note on hover) and ``key`` (a
-    class name, so a page script can show or hide the series). Every point carries a
-    ``<title>`` with its value and interval."""
+    optional ``low``/``high`` (the band), ``style`` (its place in :data:`STYLES`, by
+    default its place in ``series``: its dash pattern and point shape), ``flags`` (one per
+    x: a note such as "too few items"; flagged points are drawn hollow and say why on
+    hover), ``faint`` (one bool per x: a point too weak to be part of the line, e.g. a
+    group of one item: drawn grey and hollow, outside the line and the band, its note on
+    hover) and ``key`` (a class name, so a page script can show or hide the series). Every
+    point carries a ``<title>`` with its value and interval. A band is tinted and edged by
+    thin lines; the legend, beside the end of each line, shows each series as it is drawn;
+    the ``<desc>`` says it in words (and ``desc``, after it: e.g. where the table is)."""
     n = len(x_labels)
     out = _open("band", width, height, title or "trend chart")
     # the scale holds every point, and the bands of those not faint (a one-item group's
@@ -235,11 +386,11 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
             if v is not None and v == v and (k == "values" or not (s.get("faint") or
                                                                   [False] * (i + 1))[i])]
     if not n or not vals:
-        out.append('<text x="10" y="20">no data</text></svg>')
-        return "".join(out)
+        out.append('<text x="10" y="20">no data</text>')
+        return _close(out)
     y1 = y_max if y_max is not None else max(vals)
     y1 = y1 if y1 > 0 else 1.0
-    left, right, top, bottom = 52, 150, 24 if title else 8, 34
+    left, right, top, bottom = 52, 190, 24 if title else 8, 34
     step = (width - left - right) / max(n - 1, 1)
     sy = (height - top - bottom) / y1
     base = height - bottom
@@ -252,8 +403,8 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
 
     if title:
         out.append(f'<text x="4" y="14" font-weight="bold">{escape(title)}</text>')
-    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="#a0aec0"/>')
-    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="#a0aec0"/>')
+    out.append(f'<line x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" stroke="{AXIS}"/>')
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{base}" stroke="{AXIS}"/>')
     for v in (0.0, y1 / 2, y1):
         out.append(f'<text x="{left - 4}" y="{Y(v) + 4:.1f}" text-anchor="end">{_fmt(v)}</text>'
                    f'<line x1="{left}" y1="{Y(v):.1f}" x2="{width - right}" y2="{Y(v):.1f}" '
@@ -269,16 +420,26 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
                    f"{escape(_short(x_labels[i], 12))}</text>")
     if y_label:
         out.append(f'<text x="4" y="{top + 10}" fill="#4a5568">{escape(y_label)}</text>')
+    legend: list[tuple[float, str]] = []  # (where its line ends, the entry)
+    said: list[str] = []
+    any_flag = any_faint = False
     for k, s in enumerate(series):
         color = s.get("color") or PALETTE[k % len(PALETTE)]
         cls = escape(str(s.get("key", f"s{k}")))
+        kind_k = int(s.get("style", k))
+        dash, shape, words = style(kind_k)
         values = list(s.get("values") or [])
         low, high = s.get("low"), s.get("high")
         flags = s.get("flags") or [""] * n
         faint = s.get("faint") or [False] * n
+        any_flag = any_flag or any(f and not faint[i] for i, f in enumerate(flags)
+                                   if values[i] is not None)
+        any_faint = any_faint or any(f and values[i] is not None for i, f in enumerate(faint))
+        has_band = False
         out.append(f'<g class="series {cls}" data-series="{cls}">')
         if low is not None and high is not None:
-            # one polygon per run of points that have an interval
+            # one polygon per run of points that have an interval, edged above and below
+            # by a thin line (a tint alone is colour alone)
             run: list[int] = []
             for i in [*range(n), None]:
                 ok = (i is not None and low[i] is not None and high[i] is not None
@@ -287,10 +448,17 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
                     run.append(i)  # type: ignore[arg-type]
                     continue
                 if run:
+                    has_band = True
                     upper = [f"{X(j):.1f},{Y(high[j]):.1f}" for j in run]
                     lower = [f"{X(j):.1f},{Y(low[j]):.1f}" for j in reversed(run)]
                     out.append(f'<polygon class="band" points="{" ".join(upper + lower)}" '
                                f'fill="{color}" fill-opacity="0.15" stroke="none"/>')
+                    for edge in (upper, lower):  # one point: a whisker's cap
+                        d = ("M" + " L".join(edge) if len(edge) > 1 else
+                             f"M{float(edge[0].split(',')[0]) - 5:.1f},{edge[0].split(',')[1]}"
+                             " h10")
+                        out.append(f'<path class="band-edge" d="{d}" fill="none" '
+                                   f'stroke="{color}" stroke-width="1"/>')
                     run = []
         pts: list[str] = []
         for i in [*range(n), None]:
@@ -298,9 +466,9 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
                 pts.append(f"{X(i):.1f},{Y(values[i]):.1f}")
                 continue
             if len(pts) > 1:
-                dash = ' stroke-dasharray="5,4"' if s.get("dashed") else ""
+                da = f' stroke-dasharray="{dash}"' if dash else ""
                 out.append(f'<polyline class="line" fill="none" stroke="{color}" '
-                           f'stroke-width="2"{dash} points="{" ".join(pts)}"/>')
+                           f'stroke-width="2"{da} points="{" ".join(pts)}"/>')
             pts = []
         for i in range(n):
             if values[i] is None:
@@ -312,15 +480,34 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
                 tip += f"; {flags[i]}"
             fill = "#fff" if flags[i] or faint[i] else color
             kind = " flagged faint" if faint[i] else " flagged" if flags[i] else ""
-            out.append(f'<circle class="point{kind}" cx="{X(i):.1f}" '
-                       f'cy="{Y(values[i]):.1f}" r="3.5" fill="{fill}" '
-                       f'stroke="{"#a0aec0" if faint[i] else color}" '
-                       f'stroke-width="1.5"><title>{escape(tip)}</title></circle>')
+            out.append(marker(shape, X(i), Y(values[i]), 3.5,
+                              f'fill="{fill}" stroke="{AXIS if faint[i] else color}" '
+                              'stroke-width="1.5"', f"<title>{escape(tip)}</title>",
+                              cls=f"point{kind}"))
         out.append("</g>")
-        out.append(f'<text class="legend {cls}" x="{width - right + 8}" y="{top + 12 + 15 * k}" '
-                   f'fill="{color}">{escape(_short(s["name"], 24))}</text>')
-    out.append("</svg>")
-    return "".join(out)
+        ends = [i for i in range(n) if values[i] is not None and not faint[i]]
+        legend.append((Y(values[ends[-1]]) + 4 if ends else top + 12.0,
+                       legend_entry(width - right + 12, 0.0, str(s["name"]), color, kind_k,
+                                    band=has_band, cls=cls)))
+        said.append(f"{s['name']}: {words}" + (", with its 95% band shaded between thin lines"
+                                               if has_band else ""))
+    # the legend is the lines' direct labels: each beside the end of its line, apart
+    for (_, entry), y in zip(legend, _spread([w for w, _ in legend], top + 12.0, base + 4.0),
+                             strict=True):
+        out.append(entry.replace('<g class="legend', f'<g transform="translate(0,{y:.1f})" '
+                                 'class="legend', 1))
+    named = [x for x in x_labels if str(x)]
+    words = "; ".join(said) + "."
+    if named:
+        words += (f" {len(named)} places on the axis, from {named[0]} to {named[-1]}." if
+                  len(named) > 1 else f" One place on the axis: {named[0]}.")
+    if any_flag:
+        words += " Hollow points are flagged (their note says why)."
+    if any_faint:
+        words += " Grey hollow points, off the line, have too few items to read on their own."
+    if desc:
+        words += " " + desc
+    return _close(out, words)
 
 
 def backtest_chart(report: BacktestReport) -> str:

@@ -26,6 +26,9 @@ document.querySelectorAll('input[data-toggle]').forEach(function (box) {
 });
 """
 
+#: the end of a chart's description: a screen reader's user hears where its numbers are
+NUMBERS_BELOW = "Every number of the chart is in the table after it."
+
 #: an entity trend's raw line, in words: it counts mentions, it classifies no item
 RAW_MENTIONS = "mentions found"  # short: a chart legend keeps 24 characters
 
@@ -132,11 +135,13 @@ def trend_page(result: TrendResult) -> str:
         # said once, above)
         sections.append(Section(f"Type: {type_words(label)}" if measure else f"Label: {label}",
                                 text=" ".join(label_summary(result, label)),
-                                html=label_chart(result, label, groups),
+                                html=label_chart(result, label, groups)
+                                + label_numbers(result, label, groups),
                                 note=_rates_note(result, label)))
     if result.terms:
         sections.append(Section("Words and phrases (the n-gram baseline)",
-                                html=terms_chart(result, groups)))
+                                html=terms_chart(result, groups)
+                                + terms_numbers(result, groups)))
     table = [{**r, "group": _label(r["group"])} for r in result.table()]
     cols = ["group", "series", "name", "n", *result.value_columns(), "low", "high", "status",
             "per_1000_words", "per_1000_low", "per_1000_high"]
@@ -157,7 +162,8 @@ def trend_page(result: TrendResult) -> str:
                        script=SCRIPT)
 
 
-def terms_chart(result: TrendResult, groups: list[str | None] | None = None) -> str:
+def terms_chart(result: TrendResult, groups: list[str | None] | None = None,
+                desc: str = NUMBERS_BELOW) -> str:
     """The inline SVG of the n-gram baseline: each word or phrase per 1,000 words, in the
     groups of the trend (the trends page and the web app's Trends page)."""
     groups = axis(result, result.groups() if groups is None else groups)
@@ -176,13 +182,14 @@ def terms_chart(result: TrendResult, groups: list[str | None] | None = None) -> 
                        "faint": [r is not None and is_too_few(r.status) for r in rows],
                        "color": plots.PALETTE[(k + 2) % len(plots.PALETTE)]})
     return plots.band_chart(xs, series, title="occurrences per 1,000 words",
-                            y_label="per 1,000 words")
+                            y_label="per 1,000 words", desc=desc)
 
 
 def label_chart(result: TrendResult, label: str,
-                groups: list[str | None] | None = None) -> str:
+                groups: list[str | None] | None = None, desc: str = NUMBERS_BELOW) -> str:
     """The inline SVG of one label: the corrected share with its 95% band, the raw share
-    dashed (the trends page and the web app's Trends page)."""
+    dashed with square points (the trends page and the web app's Trends page); ``desc``
+    ends its description (where its numbers are)."""
     groups = axis(result, result.groups() if groups is None else groups)
     xs = [_label(g) for g in groups]
     by_group = {r.group: r for r in result.rows if r.label == label}
@@ -201,7 +208,7 @@ def label_chart(result: TrendResult, label: str,
          "faint": faint, "color": plots.PALETTE[0]},
         {"name": f"raw ({RAW_MENTIONS})" if result.settings.get("measure")
          else "raw (classify and count)", "key": "raw", "values": col("raw"),
-         "dashed": True, "flags": flags, "faint": faint, "color": plots.PALETTE[1]},
+         "style": 1, "flags": flags, "faint": faint, "color": plots.PALETTE[1]},
     ]
     top = max([v for s in series for k in ("values", "high")
                for i, v in enumerate(s.get(k) or [])
@@ -209,10 +216,62 @@ def label_chart(result: TrendResult, label: str,
     if result.settings.get("measure"):
         return plots.band_chart(xs, series,
                                 title=f"mentions of {type_words(label)} per 1,000 words",
-                                y_label="per 1,000 words", y_max=top)
+                                y_label="per 1,000 words", y_max=top, desc=desc)
     return plots.band_chart(
         xs, series, title=f"share of items labelled {label!r}", y_label="share",
-        y_max=min(1.0, top))
+        y_max=min(1.0, top), desc=desc)
+
+
+def _share(v: float) -> str:
+    return f"{v:.1%}"
+
+
+def _rate(v: float) -> str:
+    return f"{v:.2f}"
+
+
+def label_numbers(result: TrendResult, label: str, groups: list[str | None] | None = None
+                  ) -> str:
+    """The numbers of :func:`label_chart` as a table, under "Show the numbers" (the
+    chart's text alternative, on the trends page glamlab trends --html writes)."""
+    groups = axis(result, result.groups() if groups is None else groups)
+    xs = [_label(g) for g in groups]
+    by_group = {r.group: r for r in result.rows if r.label == label}
+    rows = [by_group.get(g) for g in groups]
+    measure = result.settings.get("measure")
+    corrected = ("corrected per 1,000 words" if measure else "corrected share"
+                 if result.corrected else "not corrected")
+    raw = f"raw ({RAW_MENTIONS})" if measure else "raw share (classify and count)"
+    series = [{"name": corrected, "values": [r.estimate if r else None for r in rows],
+               "low": [r.low if r else None for r in rows],
+               "high": [r.high if r else None for r in rows],
+               "flags": [r.status if r is not None and (is_flagged(r.status)
+                                                        or is_too_few(r.status)) else ""
+                         for r in rows]},
+              {"name": raw, "values": [r.raw if r else None for r in rows]}]
+    return plots.numbers_table(
+        xs, series, caption=(f"mentions of {type_words(label)} per 1,000 words" if measure
+                             else f"share of items labelled {label!r}") + f" by {result.by}",
+        fmt=_rate if measure else _share, x_name=result.by)
+
+
+def terms_numbers(result: TrendResult, groups: list[str | None] | None = None) -> str:
+    """The numbers of :func:`terms_chart` as a table, under "Show the numbers"."""
+    groups = axis(result, result.groups() if groups is None else groups)
+    xs = [_label(g) for g in groups]
+    series = []
+    for term in dict.fromkeys(t.term for t in result.terms):
+        per_group = {t.group: t for t in result.terms if t.term == term}
+        rows = [per_group.get(g) for g in groups]
+        series.append({"name": f"\u201c{term}\u201d",
+                       "values": [r.per_1000_words if r else None for r in rows],
+                       "low": [r.low if r else None for r in rows],
+                       "high": [r.high if r else None for r in rows],
+                       "flags": [r.status if r is not None and (is_flagged(r.status) or
+                                                                is_too_few(r.status)) else ""
+                                 for r in rows]})
+    return plots.numbers_table(xs, series, caption=f"occurrences per 1,000 words by {result.by}",
+                               fmt=_rate, x_name=result.by)
 
 
 def _rates_note(result: TrendResult, label: str) -> str:
