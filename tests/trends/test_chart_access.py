@@ -196,3 +196,27 @@ def test_the_monitoring_chart_marks_an_alert_by_shape_too() -> None:
     assert ">alert threshold</text>" in svg and ">alert</text>" in svg  # the legend
     name, desc = _accessible(svg)
     assert name == "label shift per window" and "1 with an alert" in desc
+
+
+def test_the_y_axis_name_runs_along_the_axis_clear_of_the_tick_numbers() -> None:
+    """Written across at the top, "share" ran into the top tick's "0.50"."""
+    for svg in (label_chart(_result(), "maps"),
+                plots.line_chart({"a": [(0, 1), (1, 2)]}, y_label="F1")):
+        (label,) = re.findall(r'<text class="y-label"[^>]*>', svg)
+        assert 'transform="rotate(-90 12 ' in label and 'x="12"' in label
+        ticks = [float(x) for x in re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="end"', svg)]
+        # the ticks end at the axis and are at most five characters (6.5 px each) wide
+        assert ticks and min(ticks) - 5 * 6.5 > 12 + 2
+
+
+def test_small_words_in_colour_stand_out_as_text_must() -> None:
+    """Small text needs 4.5:1 against white (WCAG 1.4.3): the bar chart's reference
+    label ("flag above") was drawn in the line's red, 4.1:1."""
+    svg = plots.bar_chart(["a", "b"], [0.1, 0.4], reference=0.3, reference_label="flag above")
+    fills = re.findall(r'<text[^>]*fill="(#[0-9a-fA-F]{6})"[^>]*>flag above<', svg)
+    assert fills and all(_contrast(c) >= 4.5 for c in fills), fills
+
+
+def test_the_monitoring_chart_is_set_in_the_pages_font() -> None:
+    svg = _svg_series("label shift", [("w1", 0.1, 0.3, "ok"), ("w2", 0.5, 0.3, "alert")])
+    assert re.match(r'<svg [^>]*font-family="system-ui,sans-serif"', svg)

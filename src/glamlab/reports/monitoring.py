@@ -86,7 +86,8 @@ def _svg_series(name: str, points: list[tuple[str, float | None, float | None, s
              "alert threshold a dashed red line. The numbers are in the table after it.")
     uid = "mon-" + hashlib.sha1(repr((name, points)).encode()).hexdigest()[:10]
     parts = [f'<svg role="img" aria-labelledby="{uid}-t" aria-describedby="{uid}-d" '
-             f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg">',
+             f'viewBox="0 0 {w} {h}" width="{w}" height="{h}" xmlns="http://www.w3.org/2000/svg" '
+             'font-family="system-ui,sans-serif">',
              f'<title id="{uid}-t">{html.escape(name)} per window</title>',
              f'<desc id="{uid}-d">{html.escape(words)}</desc>',
              f'<line x1="{pad}" y1="{base}" x2="{w - pad}" y2="{base}" stroke="#555"/>',
