@@ -183,7 +183,7 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
     """The evaluate page; after a refused backtest form, with its ``problem`` beside the
     form and the form as it was sent (``asked``), status 400."""
     from ... import review
-    from ...evaluation.backtest import NOT_MEASURED
+    from ...evaluation.backtest import NOT_MEASURED, not_measured
     from ...predictors.services import describe
     from ...tasks.splits import ungrouped_split
 
@@ -200,6 +200,9 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         # in place of a figure a backtest could not measure (the AUC of months whose rows
         # all have one outcome), stored as null
         "backtest_not_measured": NOT_MEASURED,
+        # the F1 of a month in which nobody cancelled: nothing to find, not "none found"
+        "backtest_unmeasured": {"f1": not_measured("f1", overview._positive_outcome(ws))}
+        if tabular else {},
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "relabelled": _relabelled(ws),
