@@ -162,7 +162,10 @@ def backtest_sections(report: BacktestReport) -> list[Section]:
 
     # a figure that could not be measured (the AUC of months with one outcome, the F1 of
     # months in which nobody cancelled) in words
-    rows = [{"model": m, **{k: figure(v, not_measured(k, report.positive))
+    from .words import NO_INTERVAL
+
+    rows = [{"model": m, **{k: (f"{v['value']:.3f}" if k in NO_INTERVAL else
+                                figure(v, not_measured(k, report.positive)))
                             for k, v in report.overall[m].items()}}
             for m in report.models]
     names = list(report.overall[report.models[0]].keys())

@@ -185,13 +185,18 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
     from ... import review
     from ...evaluation.backtest import NOT_MEASURED, not_measured
     from ...predictors.services import describe
+    from ...tasks.calendar import last_day
     from ...tasks.splits import ungrouped_split
 
     ws = request.app.state.ws
     tabular = ws.card.modality == "tabular"
+    backtest = _job_view(jobs.latest(ws, "backtest")) if tabular else None
+    folds = ((backtest or {}).get("result") or {}).get("folds") or []
     return _page(request, "evaluate", {
         "job": _job_view(jobs.latest(ws, "evaluate")),
-        "backtest": _job_view(jobs.latest(ws, "backtest")) if tabular else None,
+        "backtest": backtest,
+        # the last month's last day (its stored end is the day after: half-open)
+        "backtest_last_day": last_day(folds[-1]["end"]) if folds else None,
         "backtest_form": _backtest_form(ws, asked) if tabular else None,
         "backtest_problem": problem,
         # each backtest measure in words: "F1 for 'is_canceled = 1'" (the F1 of that
