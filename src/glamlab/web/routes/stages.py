@@ -934,10 +934,13 @@ def _retrain_view(ws: Any, job: dict[str, Any] | None) -> dict[str, Any] | None:
                      "score": res["scores"][key], "interval": iv.get(key), "key": key,
                      "chosen": key == res["chosen"]})
     return {**res, "rows": rows, "measure": measure_words(res["metric"]), "lower": lower,
-            # None where a score could not be had (an AUC on a window of one outcome)
+            # None where a score could not be had (an AUC on a window of one outcome);
+            # a gain, as its interval is (a count's error: the current model's minus the
+            # new version's), so the figure lies in its own range
             "difference": (None if None in (res["scores"][res["chosen"]],
                                             res["scores"]["champion"])
-                           else res["scores"][res["chosen"]] - res["scores"]["champion"]),
+                           else (-1 if lower else 1) * (res["scores"][res["chosen"]]
+                                                        - res["scores"]["champion"])),
             "difference_interval": iv.get("difference"),
             "left_out": left_out_of_window(int(res.get("window_learned") or 0)),
             # the window as a person reads it: its last day (stored: the day after)
