@@ -282,3 +282,28 @@ def test_a_count_s_difference_is_a_gain_as_its_range_is(tmp_path: Path, make_ws:
         assert "+0.065" not in words
     finally:
         next(made, None)
+
+
+def test_every_page_of_a_tabular_project_lists_the_retraining_stage(make_ws: Any) -> None:
+    """The Bring rows in page (and the other pages the setup routes draw) listed the
+    stages without "Retrain from outcomes", which every other page lists."""
+    import re
+
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    made = app_with_users(ws)
+    ws, _app, client = next(made)
+    try:
+        ada = client("ada")
+        pages = sorted(set(re.findall(r'href="(/stages/[a-z]+)"',
+                                      ada.get("/stages/project").text)))
+        assert "/stages/items" in pages and "/stages/retrain" in pages, pages
+        listed: list[str] = []
+        for path in pages:
+            page = ada.get(path)
+            assert page.status_code == 200, (path, page.status_code)
+            if 'href="/stages/monitoring"' in page.text:  # a page that lists the stages
+                listed.append(path)
+                assert 'href="/stages/retrain"' in page.text, path
+        assert "/stages/items" in listed, listed
+    finally:
+        next(made, None)

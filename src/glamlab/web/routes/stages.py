@@ -61,6 +61,15 @@ def stage_names(kind: TaskKind) -> dict[str, str]:
             "run": f"Run over the {kind.noun}"}
 
 
+def project_stages(request: Request) -> dict[str, str]:
+    """The stages every page of this project lists: :func:`stage_names`, and a tabular
+    project's "Retrain from outcomes" (outcomes arrive: retrain on them)."""
+    stages = stage_names(request.app.state.kind)
+    if request.app.state.ws.card.modality == "tabular":
+        stages = {**stages, "retrain": "Retrain from outcomes"}
+    return stages
+
+
 EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
                   "jsonl": ("application/x-ndjson", "JSON lines, one item a line"),
                   "parquet": ("application/vnd.apache.parquet", "Parquet, for data tools")}
@@ -144,11 +153,8 @@ def _page(request: Request, stage: str, ctx: dict[str, Any], *,
     refresh = any(isinstance(v, dict) and v.get("active") for v in ctx.values())
     if refresh:
         request.app.state.jobs.start()  # a job left by a stopped server carries on
-    stages = stage_names(request.app.state.kind)
-    if request.app.state.ws.card.modality == "tabular":  # outcomes arrive: retrain on them
-        stages = {**stages, "retrain": "Retrain from outcomes"}
     return render(request, template, {
-        "stage": stage, "stages": stages,
+        "stage": stage, "stages": project_stages(request),
         "refresh": refresh,
         "project_modality": request.app.state.ws.card.modality, **ctx}, status=status)
 
