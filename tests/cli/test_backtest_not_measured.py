@@ -5,15 +5,17 @@ evaluate page said ``nan`` (the page ``n/a``). Now each says so in words."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from glamlab.cli import cli
-from glamlab.evaluation.backtest import NOT_MEASURED
+from glamlab.evaluation.backtest import NOT_MEASURED, no_positive
 from tests import bookings
 
 
@@ -44,7 +46,41 @@ def test_the_text_and_the_html_report_say_why_there_is_no_ranking(make_ws, tmp_p
     shown = html.unescape(page.read_text(encoding="utf-8"))
     assert ">nan" not in shown and "nan [" not in shown
     assert shown.count(f"<td>{NOT_MEASURED}</td>") == 4  # the AUC of each model
-    assert "0.000 [0.000, 0.000]" in shown  # the F1 and the rest as they were
+    # the F1 of a month in which nobody cancelled: nothing to find, not "found none"
+    assert "0.000 [0.000, 0.000]" not in shown and "0.000 [0.000, 0.000]" not in res.output
+    assert shown.count(f"<td>{no_positive('is_canceled = 1')}</td>") == 4
+    assert f"tabular-gbm              {no_positive('is_canceled = 1')}" in res.output
+    data = json.loads(CliRunner().invoke(cli, [*base, "backtest", "--n-boot", "20",
+                                               "--json"]).output)
+    assert data["overall"]["tabular-gbm"]["f1"]["value"] is None
+    assert data["folds"][-1]["scores"]["tabular-gbm"]["f1"] is None
+
+
+def test_an_f1_without_the_outcome_is_not_measured_and_a_month_of_it_is_named():
+    """Two months, the second without a cancellation: the pooled F1 counts the first
+    month's only (its interval leaves out resamples without one), the second month's F1
+    is None, named with the reason under the chart and after the text, not drawn as 0."""
+    from glamlab.evaluation.backtest import BacktestReport, Fold, binary_scores
+    from glamlab.reports.tabular import backtest_sections, backtest_text_note
+
+    nan = float("nan")
+    y = np.array([0, 0, 0, 0, 0, 0])
+    p = np.array([0.9, 0.1, 0.2, 0.6, 0.1, 0.1])
+    assert np.isnan(binary_scores(y, p, np.array([0, 0, 1, 1, 2, 2]), n_boot=20)["f1"]["value"])
+    y = np.array([1, 0, 1, 0, 0, 0])
+    weeks = np.array([0, 0, 1, 1, 2, 2])
+    f1 = binary_scores(y, p, weeks, n_boot=50)["f1"]
+    assert f1["value"] == pytest.approx(0.5) and 0.0 <= f1["low"] <= f1["high"] <= 1.0
+    folds = [Fold("2017-01-01", "2017-02-01", 10, 3, {"m": {"f1": 0.5, "auc": 0.7}}),
+             Fold("2017-02-01", "2017-03-01", 13, 3, {"m": {"f1": nan, "auc": nan}})]
+    report = BacktestReport("binary", "f1", ["m"], folds,
+                            {"m": {"f1": f1, "auc": {"value": 0.7, "low": 0.6, "high": 0.8}}},
+                            positive="is_canceled = 1")
+    why = no_positive("is_canceled = 1")
+    assert f"F1 for 'is_canceled = 1' in 2017-02: {why}." in backtest_text_note(report)
+    chart = backtest_sections(report)[-1]
+    assert f"in 2017-02: {why} (left out of the chart)" in chart.note
+    assert "nan" not in chart.html.lower()
 
 
 def test_a_figure_without_a_value_or_an_interval_is_said_in_words():
@@ -79,5 +115,8 @@ def test_the_evaluate_page_says_why_there_is_no_ranking(make_ws, tmp_path):
         page = html.unescape(_main(ada.get("/stages/evaluate").text))
         assert "n/a" not in page and ">nan" not in page
         assert page.count(f"<td>{NOT_MEASURED}</td>") == 4
+        # the F1 of the month nobody cancelled in: overall and in the month's row
+        assert page.count(f"<td>{no_positive('is_canceled = 1')}</td>") == 8
+        assert "0.000 [0.000, 0.000]" not in page
     finally:
         next(made, None)

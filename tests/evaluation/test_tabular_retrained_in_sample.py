@@ -183,3 +183,27 @@ def test_evaluate_does_not_advise_undoing_the_retrain(retrained: Any) -> None:
     assert result.chosen is None
     assert in_use(ws) == before
     assert "champion" in get_model(ws, "tabular-gbm@2").aliases
+
+
+def test_the_retrained_model_in_use_is_not_said_to_be_unmeasured(retrained: Any) -> None:
+    """The retrain's comparison measured it (evaluate never can: it learned from test
+    rows): the pages and status said "not measured yet: the first model trained is put
+    in use ... compare it on the Baselines and evaluation page", which leaves it out."""
+    import html
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.auth import add_user
+    from glamlab.registry.models import measured
+    from glamlab.web import create_app
+
+    ws, res = retrained
+    assert measured(ws, res["saved"]) and not measured(ws, "tabular-gbm@1")
+    assert "not measured yet" not in str(ws.status()["next_step"])
+    add_user(ws, "ada", PASSWORD, "admin")
+    with TestClient(create_app(ws)) as c:
+        login(c, "ada")
+        for page in ("/admin", "/stages/run", "/"):
+            shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", c.get(page).text)).split())
+            assert "not measured yet" not in shown, (page, shown)

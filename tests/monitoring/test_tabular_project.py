@@ -65,3 +65,29 @@ def test_a_window_after_a_closure_is_named_and_the_others_are_checked(closed_in_
     assert not alone.windows and [w.start for w in alone.skipped] == ["2017-04-01"]
     assert "only 0 reference rows" in alone.skipped[0].reason
     assert "before=" not in alone.skipped[0].hint and "[monitor]" in alone.skipped[0].hint
+
+
+@pytest.mark.parametrize("window", ["month", "week"])
+def test_a_history_too_short_to_replay_is_told_its_fix_in_the_pages_words(closed_in_march,
+                                                                         window):
+    """The Monitoring page said "monitor shorter windows (...; glamlab monitor --window
+    week), or ingest a longer history": a command and a flag, where the page itself has
+    the choice of weeks and the Bring rows in page brings rows. The command line keeps
+    its words."""
+    from glamlab.errors import GlamlabError
+    from glamlab.monitoring.tabular_project import monitor_project
+    from glamlab.web.words import has_command
+
+    ws, _d = closed_in_march
+    with pytest.raises(GlamlabError) as web:
+        monitor_project(ws, window=window, web=True, min_reference=400)
+    hint = web.value.hint or ""
+    assert "could be replayed inside the training period" in web.value.message
+    assert not has_command(hint), hint
+    assert "on the Bring rows in page" in hint and "whoever runs glamlab" in hint
+    assert ("choose weeks above" in hint) == (window == "month")
+    with pytest.raises(GlamlabError) as cli:
+        monitor_project(ws, window=window, min_reference=400)
+    assert "ingest a longer history" in (cli.value.hint or "")
+    if window == "month":
+        assert "glamlab monitor --window week" in (cli.value.hint or "")

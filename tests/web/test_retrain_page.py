@@ -252,3 +252,58 @@ def test_a_comparison_on_too_few_rows_says_so_beside_the_gate_s_advice(
         assert r.status_code == 200 and "Too few rows to tell" in _words(r.text)
     finally:
         next(made, None)
+
+
+def test_a_count_s_difference_is_a_gain_as_its_range_is(tmp_path: Path, make_ws: Any) -> None:
+    """A count task (lower error is better): the page said "The better new version minus
+    the current model: +0.065 (95% range of the difference -0.105 to +0.001, as the
+    current model's error minus the new version's ...)": the figure outside its own
+    range, one the new version's error minus the current's, the range the other way."""
+    from glamlab.web import jobs
+
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    made = app_with_users(ws)
+    ws, _app, client = next(made)
+    try:
+        job_id = jobs.submit(ws, "retrain", "ada", {})
+        jobs._set(ws, job_id, status="done", result={
+            "window": ["2017-08-01", "2017-09-01"], "window_rows": 110, "metric": "mae",
+            "scores": {"champion": 0.488, "recent": 0.553, "all": 0.561},
+            "train_rows": {"recent": 325, "all": 2750}, "chosen": "recent",
+            "p_value": 0.9, "gate": {"promote": False, "reasons": ["worse"]},
+            "promoted": False, "window_learned": 0,
+            "intervals": {"champion": [0.347, 0.624], "recent": [0.431, 0.655],
+                          "all": [0.486, 0.649], "difference": [-0.105, 0.001]},
+            "champion": "tabular-gbm@3", "saved": None, "kept": None})
+        words = _words(_main(client("ada").get("/stages/retrain").text))
+        assert ("The current model's error minus the better new version's (above 0: the "
+                "new version misses less): -0.065 (95% range of the difference -0.105 to "
+                "+0.001: it includes 0, so the new version may be no better)") in words, words
+        assert "+0.065" not in words
+    finally:
+        next(made, None)
+
+
+def test_every_page_of_a_tabular_project_lists_the_retraining_stage(make_ws: Any) -> None:
+    """The Bring rows in page (and the other pages the setup routes draw) listed the
+    stages without "Retrain from outcomes", which every other page lists."""
+    import re
+
+    ws = make_ws("rows", task="no-shows", modality="tabular", labels=["0", "1"])
+    made = app_with_users(ws)
+    ws, _app, client = next(made)
+    try:
+        ada = client("ada")
+        pages = sorted(set(re.findall(r'href="(/stages/[a-z]+)"',
+                                      ada.get("/stages/project").text)))
+        assert "/stages/items" in pages and "/stages/retrain" in pages, pages
+        listed: list[str] = []
+        for path in pages:
+            page = ada.get(path)
+            assert page.status_code == 200, (path, page.status_code)
+            if 'href="/stages/monitoring"' in page.text:  # a page that lists the stages
+                listed.append(path)
+                assert 'href="/stages/retrain"' in page.text, path
+        assert "/stages/items" in listed, listed
+    finally:
+        next(made, None)

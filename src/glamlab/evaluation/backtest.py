@@ -38,19 +38,36 @@ BINARY_METRICS = ("f1", "auc", "brier")
 NOT_MEASURED = "not enough outcomes: only one kind in these rows"
 
 
+def no_positive(positive: str | None = None) -> str:
+    """What stands in place of an F1 over rows none of which has the outcome it finds
+    (a month in which nobody cancelled): there was nothing to find, so the F1 is not 0
+    ("found none") but not measurable. ``positive``: that outcome in words
+    (``is_canceled = 1``)."""
+    said = f"'{positive}'" if positive else "the outcome it finds"
+    return f"not measurable: no row here has {said}, so there was nothing to find"
+
+
+def not_measured(metric: str, positive: str | None = None) -> str:
+    """Why ``metric`` has no value over some rows, in words: an F1 over rows without
+    the outcome it finds (:func:`no_positive`), else :data:`NOT_MEASURED` (a ranking
+    over rows of one outcome)."""
+    return no_positive(positive) if metric.lower() == "f1" else NOT_MEASURED
+
+
 def _finite(value: Any) -> bool:
     return value is not None and bool(np.isfinite(value))
 
 
-def figure(score: Mapping[str, Any]) -> str:
+def figure(score: Mapping[str, Any], why: str = NOT_MEASURED) -> str:
     """One score with its 95% interval as the text and the pages show it
-    (``0.812 [0.790, 0.830]``), :data:`NOT_MEASURED` where it has no value (NaN, or
-    None as the stored JSON keeps it), never ``nan``."""
+    (``0.812 [0.790, 0.830]``), ``why`` it could not be measured (:func:`not_measured`;
+    :data:`NOT_MEASURED` by default) where it has no value (NaN, or None as the stored
+    JSON keeps it), never ``nan``."""
     value, low, high = score.get("value"), score.get("low"), score.get("high")
     if not _finite(value):
-        return NOT_MEASURED
+        return why
     if not (_finite(low) and _finite(high)):  # no resample had both outcomes
-        return f"{value:.3f} (no interval: {NOT_MEASURED})"
+        return f"{value:.3f} (no interval: {why})"
     return f"{value:.3f} [{low:.3f}, {high:.3f}]"
 
 
@@ -100,7 +117,9 @@ def block_weights(groups: np.ndarray, n_boot: int, seed: int) -> np.ndarray:
 
 def binary_scores(y: np.ndarray, p: np.ndarray, weeks: np.ndarray, *, n_boot: int = 400,
                   seed: int = 0, threshold: float = 0.5) -> dict[str, dict[str, float]]:
-    """F1, ROC AUC and Brier with week-block bootstrap intervals."""
+    """F1, ROC AUC and Brier with week-block bootstrap intervals. The F1 of rows none of
+    which has the outcome (``y`` all 0) is NaN, not 0: there was nothing to find; its
+    interval leaves out the resamples without one."""
     from sklearn.metrics import roc_auc_score
 
     y = np.asarray(y, dtype=float)
@@ -113,11 +132,14 @@ def binary_scores(y: np.ndarray, p: np.ndarray, weeks: np.ndarray, *, n_boot: in
     B = W @ S
 
     def f1(s: np.ndarray) -> np.ndarray:
-        return np.asarray(2 * s[..., 0] / np.maximum(2 * s[..., 0] + s[..., 1] + s[..., 2], 1e-12))
+        value = 2 * s[..., 0] / np.maximum(2 * s[..., 0] + s[..., 1] + s[..., 2], 1e-12)
+        # no row with the outcome (no true positive, no false negative): not measurable
+        return np.asarray(np.where(s[..., 0] + s[..., 2] > 0, value, np.nan))
 
     out: dict[str, dict[str, float]] = {}
     total = S.sum(0)
-    out["f1"] = _ci(float(f1(total)), f1(B))
+    boot = f1(B)
+    out["f1"] = _ci(float(f1(total)), boot[np.isfinite(boot)])
     out["brier"] = _ci(float(total[3] / total[4]), B[:, 3] / np.maximum(B[:, 4], 1))
     if len(np.unique(y)) == 2:
         aucs = []
@@ -208,6 +230,17 @@ class BacktestReport:
 
         return f1_for(self.positive) if self.metric == "f1" and self.positive else self.metric
 
+    @property
+    def not_measured(self) -> str:
+        """Why the headline measure has no value where it has none, in words."""
+        return not_measured(self.metric, self.positive)
+
+    def unmeasured_months(self) -> list[str]:
+        """The months (``2017-08``) whose headline measure no model has a value of (an F1
+        where nobody cancelled)."""
+        return [f.origin[:7] for f in self.folds
+                if not any(_finite(f.scores[m].get(self.metric)) for m in self.models)]
+
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "metric": self.metric, "models": self.models,
                 "overall": self.overall, "folds": [f.to_dict() for f in self.folds],
@@ -218,7 +251,8 @@ class BacktestReport:
                  f"({len(self.folds)} fold{'s' if len(self.folds) != 1 else ''}), "
                  f"{self.metric_words} with 95% intervals (weeks resampled):"]
         for m in self.models:
-            lines.append(f"  {m:24s} {figure(self.overall[m][self.metric])}")
+            lines.append(f"  {m:24s} "
+                         f"{figure(self.overall[m][self.metric], self.not_measured)}")
         return "\n".join([*lines, *(f"Note: {n}" for n in self.notes)])
 
     def unmeasured(self) -> list[str]:
@@ -351,7 +385,9 @@ def _fold_scores(test: pd.DataFrame, schema: TableSchema, p: np.ndarray,
     y = test[schema.label_column].to_numpy()
     if group_by is None:
         auc = roc_auc_score(y, p) if len(np.unique(y)) == 2 else float("nan")
-        return {"f1": round(float(f1_score(y, p >= 0.5, zero_division=0.0)), 6),
+        # a month in which nobody cancelled has no F1 (nothing to find), not 0
+        f1 = (f1_score(y, p >= 0.5, zero_division=0.0) if (y == 1).any() else float("nan"))
+        return {"f1": round(float(f1), 6),
                 "auc": round(float(auc), 6), "brier": round(float(brier_score_loss(y, p)), 6)}
     counts = group_counts(test, schema, p, group_by=group_by, freq=freq)
     diff = (counts["predicted"] - counts["realised"]).to_numpy()
@@ -359,5 +395,5 @@ def _fold_scores(test: pd.DataFrame, schema: TableSchema, p: np.ndarray,
             "rmse": round(float(np.sqrt((diff**2).mean())), 6)}
 
 
-__all__ = ["NOT_MEASURED", "BacktestReport", "Fold", "backtest", "binary_scores",
+__all__ = ["NOT_MEASURED", "BacktestReport", "no_positive", "not_measured", "Fold", "backtest", "binary_scores",
            "count_scores", "block_weights", "figure", "group_counts", "monthly_origins", "time_split", "weeks_of"]

@@ -269,6 +269,9 @@ class TabularDriftMonitor:
         #: the windows checked ("week", "month"), when a caller says: the hints then
         #: suggest shorter windows only where there are any
         self.window_unit: str | None = None
+        #: the hints in the web app's words (no command, no flag: the Monitoring page's
+        #: choice of weeks, what whoever runs glamlab sets in glamlab.toml)
+        self.web = False
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, reference: pd.DataFrame, scores: np.ndarray | None = None
@@ -578,15 +581,22 @@ class TabularDriftMonitor:
                           if self._replayable(n, alt) >= MIN_REPLAYED), None)
             if found and len(fixes) < 2:
                 fixes.append(found)
-        history = f"ingest a longer history ({self.n_ref_:,} training rows)"
+        if self.web:  # the Monitoring page: weeks chosen there, the rows brought in
+            history = (f"bring a longer history in on the Bring rows in page "
+                       f"({self.n_ref_:,} training rows now)")
+            shorter = f"choose weeks above (these windows hold {n} rows)"
+        else:
+            history = f"ingest a longer history ({self.n_ref_:,} training rows)"
+            shorter = (f"monitor shorter windows (these hold {n} rows; glamlab monitor "
+                       "--window week)")
         # weeks are the shortest windows: with them already, only the history can grow
-        longer = (history if self.window_unit == "week" else
-                  f"monitor shorter windows (these hold {n} rows; glamlab monitor --window "
-                  f"week), or {history}")
+        longer = history if self.window_unit == "week" else f"{shorter}, or {history}"
         if not fixes:
             return longer
-        return ("set in the card's [monitor] section (glamlab.toml): "
-                + "; or ".join(fixes) + "; or " + longer)
+        where = ("whoever runs glamlab can set in the [monitor] section of the project's "
+                 "glamlab.toml: " if self.web else
+                 "set in the card's [monitor] section (glamlab.toml): ")
+        return where + "; or ".join(fixes) + "; or " + longer
 
     def _scale(self, stats: np.ndarray, n: int) -> np.ndarray:
         if self.config.scale == "log":

@@ -222,8 +222,9 @@ def monitor_project(ws: Workspace, *, model: str | None = None, window: str | No
     cfg = DriftConfig.from_card(ws.card.section("monitor"), **config)
     # the model's scores on its own training rows are more confident than on new rows;
     # the drift thresholds come from windows replayed inside that period all the same
-    monitor = TabularDriftMonitor(schema, cfg).fit(train.reset_index(drop=True),
-                                                   p_all[train.index.to_numpy()])
+    monitor = TabularDriftMonitor(schema, cfg)
+    monitor.web = web  # a table too short to replay windows in: its fix in the page's words
+    monitor.fit(train.reset_index(drop=True), p_all[train.index.to_numpy()])
     check = RangeCheck(schema).fit(train)
     keep = t >= (since or cutoff)
     if until:

@@ -249,8 +249,15 @@ def measured(ws: Workspace, spec: str) -> bool:
     """Whether an evaluation scored the model version ``spec`` (NAME@N) on the test set
     (``glamlab evaluate``, the Evaluate page, or a retrain's comparison): the first
     version of a name becomes its champion when trained, so the model in use may be one
-    nobody has measured yet, which the pages that name it say."""
+    nobody has measured yet, which the pages that name it say. A tabular version a
+    retrain compared on outcomes none of the models learned from (its card's
+    ``promoted_over``: ``glamlab retrain``, or a switch on the retraining page) is
+    measured: evaluate leaves it out for good (it learned from test rows), so "not
+    measured yet, evaluate it" would send people to a page that cannot score it."""
     mv = get_model(ws, spec)
+    compared = (mv.card or {}).get("promoted_over") or {}
+    if compared.get("metric") and compared.get("chosen") is not None:
+        return True
     t = ws.store.t.evaluations
     with ws.store.read() as conn:
         return conn.execute(sa.select(t.c.id).where(t.c.model_id == mv.id).limit(1)

@@ -521,8 +521,13 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
 
 def backtest_chart(report: BacktestReport) -> str:
     """The error of every model over a backtest's folds, as an SVG line chart."""
+    import math
+
+    # a month without a value (an F1 where nobody cancelled) is left out of the line:
+    # the section's note names it
     series: dict[str, Sequence[tuple[float, float]]] = {
-        m: [(float(i), f.scores[m][report.metric]) for i, f in enumerate(report.folds)]
+        m: [(float(i), v) for i, f in enumerate(report.folds)
+            if (v := f.scores[m][report.metric]) is not None and math.isfinite(v)]
         for m in report.models}
     from .words import measure_words
 

@@ -157,11 +157,16 @@ def backtest_sections(report: BacktestReport) -> list[Section]:
     evaluate do), the error by month."""
     from html import escape
 
-    from ..evaluation.backtest import figure
+    from ..evaluation.backtest import figure, not_measured
     from .plots import backtest_chart
 
-    # a figure that could not be measured (the AUC of months with one outcome) in words
-    rows = [{"model": m, **{k: figure(v) for k, v in report.overall[m].items()}}
+    # a figure that could not be measured (the AUC of months with one outcome, the F1 of
+    # months in which nobody cancelled) in words
+    from .words import NO_INTERVAL
+
+    rows = [{"model": m, **{k: (f"{v['value']:.3f}" if k in NO_INTERVAL else
+                                figure(v, not_measured(k, report.positive)))
+                            for k, v in report.overall[m].items()}}
             for m in report.models]
     names = list(report.overall[report.models[0]].keys())
     # each measure in words, its stored name in the header's tooltip and what it means
@@ -177,8 +182,20 @@ def backtest_sections(report: BacktestReport) -> list[Section]:
             f"<li>{escape(n)}</li>" for n in report.notes) + "</ul>"))
     sections.append(Section(f"{measure_words(report.metric, report.positive)} by month",
                             html=backtest_chart(report),
-                            note=measure_sentence(report.metric, report.positive)))
+                            note=" ".join(filter(None, [
+                                measure_sentence(report.metric, report.positive),
+                                _unmeasured_months(report)]))))
     return sections
+
+
+def _unmeasured_months(report: BacktestReport) -> str:
+    """The months a backtest's headline measure has no value in (left out of the chart),
+    with the reason: "" when there are none."""
+    months = report.unmeasured_months()
+    if not months:
+        return ""
+    return (f"{measure_words(report.metric, report.positive)} in "
+            f"{', '.join(months)}: {report.not_measured} (left out of the chart).")
 
 
 #: the backtest's baselines, in words (the text output names them)
@@ -198,15 +215,19 @@ def _explained(lines: list[str]) -> str:
 def backtest_text_note(report: BacktestReport) -> str:
     """What ``glamlab backtest``'s text output means, in words, said once after it (as the
     HTML report says it beside its table): the measure, the interval, the baselines."""
-    from ..evaluation.backtest import NOT_MEASURED
+    from ..evaluation.backtest import not_measured
     from ..predictors.tabular import BASELINES
 
     baselines = [m for m in report.models if m in BASELINES]
     # a measure the text does not show and no model has a value of, in words (the
     # HTML report says it in its table's cells)
-    unmeasured = [f"{measure_words(k, report.positive)}: {NOT_MEASURED}"
+    unmeasured = [f"{measure_words(k, report.positive)}: {not_measured(k, report.positive)}"
                   + (" (a ranking needs rows of both outcomes)" if k == "auc" else "") + "."
                   for k in report.unmeasured()]
+    # the months the headline has no value in (the text shows the months pooled)
+    if (months := _unmeasured_months(report)) and len(report.unmeasured_months()) < len(
+            report.folds):  # every month's: the pooled figure above says it already
+        unmeasured.append(months.replace(" (left out of the chart)", ""))
     return "\n".join(unmeasured + [_explained([
         measure_sentence(report.metric, report.positive),
         INTERVAL_WORDS + " (whole weeks of rows resampled).",

@@ -167,7 +167,14 @@ MEASURE_WORDS = {
                                   "the real count, on average; lower is better"),
     "rmse": ("average miss, large misses weighing more (RMSE)", "root mean squared error: as "
              "the average miss, but a large miss counts more; lower is better"),
+    # not a score: what the misses are read against (a backtest of a count task)
+    "mean_count": ("real count per slot, on average", "the number of 'yes' a slot really "
+                   "had, on average: the scale to read the misses against (the same for "
+                   "every model: it is what happened, not a prediction, so it has no "
+                   "interval)"),
 }
+#: the figures that are no score (the same for every model) and have no interval
+NO_INTERVAL = ("mean_count",)
 
 
 def measure_words(name: str, positive: str | None = None) -> str:

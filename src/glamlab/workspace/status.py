@@ -105,6 +105,14 @@ def workspace_status(ws: Workspace, *,
                                                aliases.model_id == t.evaluations.c.model_id)
             .where(aliases.name == in_use, aliases.alias == "champion").limit(1)
         ).first() is not None if in_use else False
+        if in_use and not in_use_measured:  # or a retrain's comparison (models.measured)
+            card = conn.execute(
+                sa.select(t.models.c.card).join(t.model_aliases,
+                                                aliases.model_id == t.models.c.id)
+                .where(aliases.name == in_use, aliases.alias == "champion").limit(1)
+            ).scalar()
+            compared = dict((card or {}).get("promoted_over") or {})
+            in_use_measured = bool(compared.get("metric")) and compared.get("chosen") is not None
         stale = _stale_predictions(conn, t, in_use) if in_use else None
         unpredicted = (_unpredicted(conn, t, in_use, items)
                        if in_use and not stale and items else None)

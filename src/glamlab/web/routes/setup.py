@@ -19,7 +19,7 @@ from ...config import check_label_names, measure_of, parse_label_list
 from ...errors import GlamlabError
 from ..pages import form_of, page_user, render, writer
 from ..words import for_the_web
-from .stages import stage_names
+from .stages import project_stages
 
 router = APIRouter(include_in_schema=False)
 
@@ -89,7 +89,7 @@ def _stage(request: Request, template: str, stage: str, ctx: dict[str, Any],
     if ctx.get("refresh"):
         request.app.state.jobs.start()  # a job left by a stopped server carries on
     return render(request, template, {"stage": stage,
-                                      "stages": stage_names(request.app.state.kind),
+                                      "stages": project_stages(request),
                                       **ctx}, status=status)
 
 

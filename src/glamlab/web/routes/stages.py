@@ -61,6 +61,15 @@ def stage_names(kind: TaskKind) -> dict[str, str]:
             "run": f"Run over the {kind.noun}"}
 
 
+def project_stages(request: Request) -> dict[str, str]:
+    """The stages every page of this project lists: :func:`stage_names`, and a tabular
+    project's "Retrain from outcomes" (outcomes arrive: retrain on them)."""
+    stages = stage_names(request.app.state.kind)
+    if request.app.state.ws.card.modality == "tabular":
+        stages = {**stages, "retrain": "Retrain from outcomes"}
+    return stages
+
+
 EXPORT_FORMATS = {"csv": ("text/csv", "a spreadsheet (CSV)"),
                   "jsonl": ("application/x-ndjson", "JSON lines, one item a line"),
                   "parquet": ("application/vnd.apache.parquet", "Parquet, for data tools")}
@@ -144,11 +153,8 @@ def _page(request: Request, stage: str, ctx: dict[str, Any], *,
     refresh = any(isinstance(v, dict) and v.get("active") for v in ctx.values())
     if refresh:
         request.app.state.jobs.start()  # a job left by a stopped server carries on
-    stages = stage_names(request.app.state.kind)
-    if request.app.state.ws.card.modality == "tabular":  # outcomes arrive: retrain on them
-        stages = {**stages, "retrain": "Retrain from outcomes"}
     return render(request, template, {
-        "stage": stage, "stages": stages,
+        "stage": stage, "stages": project_stages(request),
         "refresh": refresh,
         "project_modality": request.app.state.ws.card.modality, **ctx}, status=status)
 
@@ -183,15 +189,20 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
     """The evaluate page; after a refused backtest form, with its ``problem`` beside the
     form and the form as it was sent (``asked``), status 400."""
     from ... import review
-    from ...evaluation.backtest import NOT_MEASURED
+    from ...evaluation.backtest import NOT_MEASURED, not_measured
     from ...predictors.services import describe
+    from ...tasks.calendar import last_day
     from ...tasks.splits import ungrouped_split
 
     ws = request.app.state.ws
     tabular = ws.card.modality == "tabular"
+    backtest = _job_view(jobs.latest(ws, "backtest")) if tabular else None
+    folds = ((backtest or {}).get("result") or {}).get("folds") or []
     return _page(request, "evaluate", {
         "job": _job_view(jobs.latest(ws, "evaluate")),
-        "backtest": _job_view(jobs.latest(ws, "backtest")) if tabular else None,
+        "backtest": backtest,
+        # the last month's last day (its stored end is the day after: half-open)
+        "backtest_last_day": last_day(folds[-1]["end"]) if folds else None,
         "backtest_form": _backtest_form(ws, asked) if tabular else None,
         "backtest_problem": problem,
         # each backtest measure in words: "F1 for 'is_canceled = 1'" (the F1 of that
@@ -200,6 +211,9 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         # in place of a figure a backtest could not measure (the AUC of months whose rows
         # all have one outcome), stored as null
         "backtest_not_measured": NOT_MEASURED,
+        # the F1 of a month in which nobody cancelled: nothing to find, not "none found"
+        "backtest_unmeasured": {"f1": not_measured("f1", overview._positive_outcome(ws))}
+        if tabular else {},
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "relabelled": _relabelled(ws),
@@ -926,10 +940,13 @@ def _retrain_view(ws: Any, job: dict[str, Any] | None) -> dict[str, Any] | None:
                      "score": res["scores"][key], "interval": iv.get(key), "key": key,
                      "chosen": key == res["chosen"]})
     return {**res, "rows": rows, "measure": measure_words(res["metric"]), "lower": lower,
-            # None where a score could not be had (an AUC on a window of one outcome)
+            # None where a score could not be had (an AUC on a window of one outcome);
+            # a gain, as its interval is (a count's error: the current model's minus the
+            # new version's), so the figure lies in its own range
             "difference": (None if None in (res["scores"][res["chosen"]],
                                             res["scores"]["champion"])
-                           else res["scores"][res["chosen"]] - res["scores"]["champion"]),
+                           else (-1 if lower else 1) * (res["scores"][res["chosen"]]
+                                                        - res["scores"]["champion"])),
             "difference_interval": iv.get("difference"),
             "left_out": left_out_of_window(int(res.get("window_learned") or 0)),
             # the window as a person reads it: its last day (stored: the day after)
