@@ -45,7 +45,10 @@ two items it is what keeps the interval honest: a group of one item predicted ye
 evidence that (nearly) all such items have the label, and its interval spans most of 0-100%
 (the plain Bayesian bootstrap, with the counts alone, has no spread at all for one item).
 The raw share's draws are then exactly Jeffreys' interval ``Beta(k + 1/2, n - k + 1/2)``
-for ``k`` of ``n`` items predicted yes.
+for ``k`` of ``n`` items predicted yes. ``cpcc``'s draws also draw the labels of the
+group's items in each cell, given the cell's drawn rate (:func:`_labels_in_cells`): its
+share is a mean of posteriors, whose spread alone is narrower than the group's binomial
+noise ``p (1 - p) / n``.
 
 Clipped groups (``acc``, ``pacc``, ``emq``). Where a group's predicted-yes share lies
 outside ``[fpr, tpr]`` (for ``pacc``: its mean score outside ``[m0, m1]``), the adjusted
@@ -437,7 +440,9 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
             rrng = rng if rates_seed is None else np.random.default_rng(rates_seed)
             post = memo[("cpcc", rates_seed, n_boot)] = rrng.beta(alpha, beta, size=(n_boot, C))
         point = float((q * alpha / (alpha + beta)).sum())
-        draws = np.clip((qd * post).sum(axis=1) + noise, 0.0, 1.0)
+        # the labels of the group's items in each cell, not only the cells' rates
+        draws = np.clip((qd * _labels_in_cells(rng, group.counts, post)).sum(axis=1) + noise,
+                        0.0, 1.0)
         return _finish(out, point, draws, n, min_items)
     if corrected:
         rrng = rng if rates_seed is None else np.random.default_rng(rates_seed)
@@ -486,6 +491,27 @@ def estimate(group: GroupStats, rates: ErrorRates, *, method: str = DEFAULT_METH
             out.status = _join(out.status, _clipped_note(method, -1.0 if below else 2.0,
                                                          ref, 0.0, 1.0))
     return out
+
+
+def _labels_in_cells(rng: np.random.Generator, counts: np.ndarray,
+                     post: np.ndarray) -> np.ndarray:
+    """Draws of the share of a group's items that have the label in each cell, given draws
+    ``post`` (n_boot, C) of the cell's rate P(label | cell): ``K / n_c`` with
+    ``K ~ Binomial(n_c, rate)`` for the group's ``n_c`` items in the cell; a cell the group
+    has no item in keeps its rate (only the prior's pseudo-item is drawn there).
+
+    ``cpcc``'s share is the mean of the items' calibrated posteriors. The group's cells
+    drawn (:func:`_resample`) and the rates drawn (:func:`_calibration`) make it vary with
+    the group's mix of cells and with the labelled items, but not with whether each item in
+    a cell has the label, which for ``n_c`` items at rate ``r`` varies by ``r (1 - r) / n_c``.
+    Without it a group of ``n`` items gets a sampling variance of ``Var(posterior) / n``
+    instead of the ``p (1 - p) / n`` of its own labels, which ``acc``'s draws (the cells
+    drawn, then inverted) and the raw share's Jeffreys interval hold: the less the posteriors
+    separate the items, the narrower cpcc's interval was than the group's binomial noise
+    (for scores near 0.5, a third of it)."""
+    n_c = np.rint(np.asarray(counts, dtype=float)).astype(np.int64)
+    k = rng.binomial(np.broadcast_to(n_c, post.shape), post)
+    return np.where(n_c > 0, k / np.maximum(n_c, 1), post)
 
 
 def _beyond_noise(unclipped: float, unclipped_draws: np.ndarray) -> bool:
