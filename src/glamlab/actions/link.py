@@ -337,5 +337,16 @@ def link_choices(ws: Workspace, rows: Sequence[dict[str, Any]]) -> None:
                      "choices": [{"id": c, "record": records.get(c)} for c in choices]}
 
 
+def linker_link(ws: Workspace, row: dict[str, Any]) -> str | None:
+    """The record (or NIL) ``glamlab link`` links the queue row's span to now, as the
+    server stores it (never as a page or a client says it was); None when it is not
+    linked. The queue page and ``POST /api/decisions`` both take the linker's link from
+    here."""
+    found = [dict(row)]
+    link_choices(ws, found)
+    k = found[0].get("link")
+    return None if k is None else str(k["authority_id"])
+
+
 __all__ = ["LINK_BY_LINKER", "LinkReport", "fitted_linker", "link_choices", "link_predictions",
-           "prediction_links", "training_mentions", "NIL"]
+           "linker_link", "prediction_links", "training_mentions", "NIL"]

@@ -954,7 +954,9 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
     if task_kind(ws.card).name != "entities":
         raise LabelError("adding a span is for entities projects", item=item_id,
                          hint="give the item its labels on the labelling page instead")
-    authority_id = (authority_id or "").strip() or None
+    from ..tasks.spans.model import typed_authority_id
+
+    authority_id = typed_authority_id(authority_id)  # "nil" in any case is NIL
     if authority_id is not None:
         _check_record(ws, item_id, authority_id)
     return add(ws, item_id, start, end, label, user=user, layer=layer,
@@ -969,8 +971,10 @@ def _check_record(ws: Workspace, item_id: str, authority_id: str) -> None:
     from ..tasks.spans.model import NIL
 
     if authority_id != NIL and not authority_records(ws, [authority_id]):
+        # the page says "Not added: " before it, the API answers 422: the refusal is said
+        # once (before: "Not added: … so no entity was added")
         raise LabelError(f"{item_id}: no record {authority_id!r} in this project's authority "
-                         "file, so no entity was added", item=item_id,
+                         "file", item=item_id,
                          hint="give the id of one of its records (find it by name), NIL "
                               "when none fits, or leave the record out")
 

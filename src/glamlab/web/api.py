@@ -622,7 +622,9 @@ def _span_correction(ws: Any, body: DecisionIn) -> tuple[str, str | None, Any]:
             "nothing was saved", item=row["item_id"],
             hint="give a start before the end, both within the text (characters, the "
                  "end not included)")
-    linked = _linked(ws, row)
+    from ..actions.link import linker_link
+
+    linked = linker_link(ws, row)  # the server's, never what a client says it was
     link = None if body.authority_id is None else _chosen_link(ws, body.authority_id, what,
                                                                row["item_id"])
     label = body.label or row["label"]
@@ -646,25 +648,15 @@ def _span_correction(ws: Any, body: DecisionIn) -> tuple[str, str | None, Any]:
     return "correct", label, value
 
 
-def _linked(ws: Any, row: dict[str, Any]) -> str | None:
-    """The record (or NIL) ``glamlab link`` linked the queue row's span to; None when
-    it is not linked."""
-    from ..actions.link import link_choices
-
-    found = [dict(row)]
-    link_choices(ws, found)
-    k = found[0].get("link")
-    return None if k is None else str(k["authority_id"])
-
-
 def _chosen_link(ws: Any, chosen: str, what: str, item_id: str) -> str:
     """A correction's ``authority_id``, checked as the queue page checks its choice:
     ``NIL`` or the id of a record the project's authority file has; :class:`LabelError`
     (422) naming the row and the fix otherwise."""
     from ..actions.link import NIL
     from ..linking.authority import authority_records
+    from ..tasks.spans.model import typed_authority_id
 
-    chosen = chosen.strip()
+    chosen = typed_authority_id(chosen) or ""  # "nil" in any case is NIL
     if chosen != NIL and (not chosen or not authority_records(ws, [chosen])):
         raise LabelError(
             f"{what}: no authority record {chosen!r} in this project's authority file; "

@@ -54,7 +54,7 @@ from ...store.queue import (
 )
 from ..labels import _chunks
 from .gold import GOLD, GoldBase, _active_sets, gold_to_build_on, item_text, record_spans
-from .model import MAIN_LAYER, Span
+from .model import MAIN_LAYER, Span, typed_authority_id
 
 if TYPE_CHECKING:
     from ...workspace import Workspace
@@ -394,7 +394,7 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
 
     st = ws.store.t
     layer = layer or MAIN_LAYER
-    authority_id = (authority_id or "").strip() or None
+    authority_id = typed_authority_id(authority_id)  # "nil" in any case is NIL
     with ws.store.write() as conn:
         before = gold_state(conn, ws, item_id)
         text = item_text(conn, ws, item_id, "to add an entity to")

@@ -23,6 +23,16 @@ from typing import Any
 
 MAIN_LAYER = "entity"
 NIL = "NIL"
+
+
+def typed_authority_id(raw: object) -> str | None:
+    """An authority id as a person typed it (a web form, the API, a file): the spaces
+    around it dropped, ``nil`` in any case read as :data:`NIL` (the one spelling stored);
+    None when empty."""
+    s = "" if raw is None else str(raw).strip()
+    if not s:
+        return None
+    return NIL if s.casefold() == NIL.casefold() else s
 _SHOWN = 40
 
 
@@ -85,7 +95,7 @@ class Span:
             raise ValueError(f"an entity's attrs must be an object: {_short(d)}")
         return cls(start=int(start), end=int(end), label=label.strip(),
                    layer=str(d.get("layer") or MAIN_LAYER),
-                   authority_id=None if authority in (None, "") else str(authority),
+                   authority_id=typed_authority_id(authority),
                    score=None if score is None else float(score),
                    text=d.get("text") if isinstance(d.get("text"), str) else None,
                    attrs=dict(attrs))
@@ -198,4 +208,5 @@ def sort_spans(spans: Iterable[Span]) -> list[Span]:
     return sorted(spans, key=lambda s: (s.start, -s.end, s.layer, s.label))
 
 
-__all__ = ["MAIN_LAYER", "NIL", "Span", "SpanDoc", "check_spans", "shown", "sort_spans"]
+__all__ = ["MAIN_LAYER", "NIL", "Span", "SpanDoc", "check_spans", "shown", "sort_spans",
+           "typed_authority_id"]

@@ -408,19 +408,23 @@ def _back_to_queue(request: Request, form: FormData, **extra: Any) -> RedirectRe
 
 
 def _chosen_link(ws: Any, form: FormData, queue_id: int) -> str | None:
-    """The authority record a reviewer chose for a linked span (the entity widget's
-    ``authority_ID``, shown when ``glamlab link`` linked it) when it is not the linker's
-    own (``linked_ID``): ``NIL`` (no record fits) or the id of a record the workspace
-    has; None when the row has no link or the reviewer kept it (saving the span as it is
-    then stays an accept: the export keeps the linker's link). HTTPException 422 for an
-    id the authority file does not have."""
-    chosen = str(form.get(f"authority_{queue_id}") or "").strip()
-    shown = str(form.get(f"linked_{queue_id}") or "").strip()  # the linker's record
-    if not chosen or chosen == shown:  # kept as the linker had it: not a correction
-        return None
+    """The authority record a reviewer chose or checked for a linked span (the entity
+    widget's ``authority_ID``, shown when ``glamlab link`` linked it), as
+    ``POST /api/decisions`` takes one sent in ``authority_id``: another record than the
+    one the list showed as the linker's (``linked_ID``, only to tell whether the reviewer
+    changed the list), or the one shown with "I checked this record" ticked
+    (``link_checked_ID``). ``NIL`` (typed in any case: no record fits) or the id of a
+    record the workspace has; None when the reviewer left the list as it was, unchecked
+    (the link then is the linker's as the server has it now, never the one the page
+    showed). HTTPException 422 for an id the authority file does not have."""
     from ...actions.link import NIL
     from ...linking.authority import authority_records
+    from ...tasks.spans.model import typed_authority_id
 
+    chosen = typed_authority_id(form.get(f"authority_{queue_id}"))
+    shown = typed_authority_id(form.get(f"linked_{queue_id}"))  # as the page showed it
+    if chosen is None or (chosen == shown and not form.get(f"link_checked_{queue_id}")):
+        return None  # left as the list showed it: not the reviewer's
     if chosen != NIL and not authority_records(ws, [chosen]):
         raise HTTPException(422, f"no authority record {chosen!r}: choose one the page "
                                  "offers, or NIL when none fits")
@@ -453,43 +457,39 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         moved = _moved_span(form, queue_id, value)
     except ValueError as exc:
         raise HTTPException(422, "malformed decision: reload the queue") from exc
-    link = _chosen_link(request.app.state.ws, form, queue_id) if action == "correct" else None
+    ws = request.app.state.ws
+    link = _chosen_link(ws, form, queue_id) if action == "correct" else None
+    # the linker's link of the row's span as the server has it now (the linker may have
+    # run again since the page was made): the one rule POST /api/decisions keeps too, so
+    # whose a link is (link_by) never comes from a form field
+    linked = None
+    if action == "correct" and ws.card.kind == "entities":
+        from ...actions.link import linker_link
+
+        linked = linker_link(ws, review.queue_item(ws, queue_id))
     if moved is not None:  # a span whose boundaries the reviewer fixed
         value = moved
     if link is not None:  # saved with its link: the record the reviewer chose (or NIL)
         value = {**(value if isinstance(value, dict) else {}), "authority_id": link}
     label = str(form.get(f"label_{queue_id}") or "") or None
-    if action == "correct" and label is not None and moved is None and link is None:
+    if action == "correct" and label is not None and moved is None and link in (None, linked):
         row_label = str(form.get(f"predicted_{queue_id}") or "")
         if label == row_label:  # "correcting" to the predicted label is accepting it
             action = "accept"
     correct = action == "correct"
-    kept = str(form.get(f"linked_{queue_id}") or "").strip()
-    if correct and link is None and kept:
+    if correct and link is None and linked is not None:
         # a correction (another type, or new boundaries) with the link left as the linker
-        # had it, a record or NIL: the person's span keeps that link (the export looks
-        # the linker's up by the predicted span, which the correction changed). Unless
-        # the reviewer ticked "I checked this record" (``link_checked_ID``), it stays the
-        # linker's: they did not choose it (a number key changes the type and saves
-        # whatever the list shows), so the gold span and the exports say it is the
-        # linker's, and the linker does not learn it back. Ticked, it is the reviewer's
-        # own link, as POST /api/decisions saves a record sent in ``authority_id``.
+        # had it, a record or NIL: the person's span keeps the linker's link (the export
+        # looks the linker's up by the predicted span, which the correction changed). The
+        # reviewer did not choose it (a number key changes the type and saves whatever the
+        # list shows), so the gold span and the exports say it is the linker's, and the
+        # linker does not learn it back. With "I checked this record" ticked it is the
+        # reviewer's own link (``_chosen_link``), as POST /api/decisions saves a record
+        # sent in ``authority_id``.
         from ...actions.link import LINK_BY_LINKER
 
-        chosen = str(form.get(f"authority_{queue_id}") or "").strip()
-        if chosen == kept:
-            value = {**(value if isinstance(value, dict) else {}), "authority_id": kept}
-            if not form.get(f"link_checked_{queue_id}"):
-                value["link_by"] = LINK_BY_LINKER
-            else:
-                # the reviewer's own link from here on: checked against the authority
-                # file as a record chosen in the list is (``linked_ID`` is a form field)
-                from ...actions.link import NIL
-                from ...linking.authority import authority_records
-
-                if kept != NIL and not authority_records(request.app.state.ws, [kept]):
-                    raise HTTPException(422, f"no authority record {kept!r}: choose one "
-                                             "the page offers, or NIL when none fits")
+        value = {**(value if isinstance(value, dict) else {}), "authority_id": linked,
+                 "link_by": LINK_BY_LINKER}
     try:
         result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
                                label=label if correct else None,

@@ -348,11 +348,22 @@
   // (a compound, "Neu-Läßig"; "l'eau"), and no punctuation around it ("gewonnen," ends
   // before its comma)
   var joinRe = /^[-\u2010\u2011'\u2019]$/;
+  // the character (code point) the UTF-16 unit i is part of: a letter beyond U+FFFF
+  // (mathematical bold, CJK extension B) is two units, neither a letter alone
+  function charAt(text, i) {
+    if (i < 0 || i >= text.length) return undefined;
+    var u = text.charCodeAt(i);
+    if (u >= 0xdc00 && u <= 0xdfff && i > 0) {  // the second half of a pair
+      var h = text.charCodeAt(i - 1);
+      if (h >= 0xd800 && h <= 0xdbff) return text.slice(i - 1, i + 1);
+    }
+    return String.fromCodePoint(text.codePointAt(i));
+  }
   function inWord(text, i) {
-    var c = text[i];
+    var c = charAt(text, i);
     if (c === undefined) return false;
     if (letter(c)) return true;
-    return joinRe.test(c) && letter(text[i - 1]) && letter(text[i + 1]);
+    return joinRe.test(c) && letter(charAt(text, i - 1)) && letter(charAt(text, i + 1));
   }
   function wordStep(text, at, dir, side) {
     var i = at;
