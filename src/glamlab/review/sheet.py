@@ -235,7 +235,9 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
     or JSON Lines), each with :func:`glamlab.review.decide` as ``by``, one transaction
     per row. A row that cannot be recorded (unknown row or item, a wrong decision word, a
     label not of the project, a row another reviewer holds, decided already or changed
-    since) is refused with one line naming it and the fix; the others are recorded."""
+    since) is refused with one line naming it and the fix; the others are recorded.
+    Each decision keeps the file it came from (:func:`file_source`: its name and the
+    sha256 of its bytes); ``by`` is checked by :func:`check_reviewer`."""
     check_kind(ws)
     by = (by or "").strip()
     if not by:
