@@ -56,7 +56,10 @@ def seconds_words(seconds: float) -> str:
 def label_list(labels: Sequence[str]) -> str:
     """Labels as one list in words: ``a, b, c``; between ``|`` where a label itself holds a
     comma (``people | emotions, concepts and ideas``), as ``glamlab init --labels`` takes
-    them, so that no label reads as two."""
+    them, so that no label reads as two; a single label that holds a comma in quotes
+    (``'emotions, concepts and ideas'``), which read bare is a list of three."""
+    if len(labels) == 1 and "," in str(labels[0]):
+        return repr(str(labels[0]))
     return (" | " if any("," in str(x) for x in labels) else ", ").join(map(str, labels))
 
 

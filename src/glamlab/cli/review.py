@@ -27,8 +27,9 @@ def review() -> None:
     reject or correct; empty keeps the row open) and correct_to (the right label, with
     correct). Decisions are recorded as the web queue records them: a row a web reviewer
     holds, or one decided or changed since the file was written, is refused and named;
-    importing a file again records nothing twice. Single-label and multi-label projects
-    (entities: use the web queue).
+    importing a file again records nothing twice. Each decision keeps the file's name
+    and the sha256 of its bytes (the API's /api/decisions shows them as source).
+    Single-label and multi-label projects (entities: use the web queue).
     """
 
 
@@ -39,8 +40,9 @@ def review() -> None:
               default="score", show_default=True,
               help="Order: most sure first, least sure first, by label, oldest first.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "jsonl"]), default=None,
-              help="csv (Excel, OpenRefine), xlsx (an Excel workbook, every cell text; "
-                   "needs -o) or jsonl (scripts); default: from -o's name, else csv.")
+              help="csv (Excel, OpenRefine), xlsx (an Excel workbook: ids and words as "
+                   "text cells, the score a number to sort by; needs -o) or jsonl (scripts); "
+                   "default: from -o's name, else csv.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
               help="Write to this file (default: stdout).")
 @click.pass_context
@@ -83,7 +85,9 @@ def list_(ctx: click.Context, limit: int, sort: str, fmt: str | None,
 @review.command("import")
 @click.argument("file", type=click.Path())
 @click.option("--by", "by", required=True, metavar="NAME",
-              help="Who decided: recorded as the reviewer, as a web reviewer's name is.")
+              help="Who decided: recorded as the reviewer, as a web reviewer's name is. "
+                   "Where the workspace has users (glamlab users list), one of them with "
+                   "the reviewer or admin role.")
 @json_option
 @click.pass_context
 def import_(ctx: click.Context, file: str, by: str, as_json: bool) -> None:

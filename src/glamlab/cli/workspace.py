@@ -8,6 +8,7 @@ import click
 from click.core import ParameterSource
 
 from ..config import check_label_names, parse_label_list
+from ..errors import ConfigError
 from ..progress import label_list
 from ._common import emit, json_option, open_ws
 
@@ -23,7 +24,10 @@ from ._common import emit, json_option, open_ws
                    "and ideas\",people'), or separate the labels by '|' "
                    "('people|emotions, concepts and ideas').")
 @click.option("--labels-file", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="A text file with the labels, one a line (instead of --labels).")
+              help="A text file with the labels, one a line, a label keeping its commas "
+                   "(instead of --labels). A file of a single line is read as --labels "
+                   "reads it, as the web app's project form reads one line: blank,content "
+                   "is two labels.")
 @click.option("--multi-label", is_flag=True, help="An item may carry several labels.")
 @click.option("--kind", default=None, help="The task kind: single-label (the default), "
               "multi-label (or --multi-label), entities, or a kind an installed plugin adds.")
@@ -91,11 +95,21 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str,
         count = CountTask(slot=slot or "D", metric=metric or "mae")
         if metric in COUNT_METRICS:
             metric = None
-    ws = Workspace.init(directory or obj["workspace"], task=task, modality=modality,
-                        labels=names,
-                        multi_label=multi_label or kind == "multi-label", kind=kind,
-                        metric=metric, need=need, positive_label=positive_label,
-                        price_per_item=price_per_item, db=db, prepare=prepare_card)
+    try:
+        ws = Workspace.init(directory or obj["workspace"], task=task, modality=modality,
+                            labels=names,
+                            multi_label=multi_label or kind == "multi-label", kind=kind,
+                            metric=metric, need=need, positive_label=positive_label,
+                            price_per_item=price_per_item, db=db, prepare=prepare_card)
+    except ConfigError as exc:
+        if labels_file and "at least two labels" in exc.message:
+            # the fix where the labels came from, not --labels (which was not given)
+            raise ConfigError(
+                f"{exc.message}; {labels_file} (--labels-file) gives "
+                f"{len(names)}: {label_list(names)}",
+                hint=f"write at least two labels in {labels_file}, one a line (a label "
+                     "keeps its commas there)") from None
+        raise
     if count is not None:
         set_count_task(ws, slot=count.slot, metric=count.metric)
     data = {"workspace": str(ws.root), "task": task, "kind": ws.card.kind,
@@ -104,7 +118,8 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str,
             "database": "postgresql" if not ws.store.is_sqlite else "sqlite",
             "notes": ws.init_notes}
     emit(data, as_json, lambda d: (
-        f"Created workspace {d['workspace']} for {task!r} with labels {label_list(d['labels'])}"
+        f"Created workspace {d['workspace']} for {task!r} with {len(d['labels'])} "
+        f"label{'s' if len(d['labels']) != 1 else ''}: {label_list(d['labels'])}"
         + (f"; it predicts {count.describe()}" if count else "") + ".\n"
         + "".join(f"Note: {n}.\n" for n in d["notes"])
         + ("Next: glamlab labels import FILE (texts with their entities marked: HIPE/CoNLL "
@@ -146,6 +161,15 @@ def labels_given(labels: tuple[str, ...], labels_file: str | None) -> list[str]:
         names = [x for x in lines if x]
         if not names:
             raise click.UsageError(f"{labels_file} holds no labels: write them one a line")
+        if len(names) == 1:
+            # a single line, read as --labels and the web app's form read one line
+            # (blank,content: two labels), so a file and the form never disagree
+            fix = (f"write the labels one a line in {labels_file} (--labels-file): a label "
+                   "then keeps its commas")
+            names = parse_label_list(names[0], hint=fix)
+            check_label_names(names, rename=fix,
+                              unique=f"write each label once in {labels_file} (--labels-file)")
+            return names
         bar = next((n for n, x in enumerate(lines, 1) if "|" in x), None)
         if bar is not None:
             raise click.UsageError(f"{labels_file} line {bar} ({lines[bar - 1]!r}) holds "

@@ -30,16 +30,21 @@ ACTIONS = ("accept", "reject", "correct")
 
 def decide(ws: Workspace, user: str, queue_id: int, action: str, seen_version: int,
            label: str | None = None, value: Any = None, *,
-           at: datetime | None = None) -> dict[str, Any]:
+           at: datetime | None = None, source: dict[str, Any] | None = None
+           ) -> dict[str, Any]:
     """Record one reviewer decision on a queue item; raises :class:`StaleDecision` on
-    conflict (nothing written) and :class:`NotFound` for an unknown queue item."""
+    conflict (nothing written) and :class:`NotFound` for an unknown queue item.
+    ``source``: where the decision came from beyond its person, kept with it
+    (``decisions.source``) and in its audit entry: ``glamlab review import`` gives the
+    file's name and the sha256 of its bytes; None for the web queue."""
     return decide_many(ws, user, [(queue_id, seen_version)], action, label=label, value=value,
-                       raise_conflicts=True, at=at)[0]
+                       raise_conflicts=True, at=at, source=source)[0]
 
 
 def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], action: str,
                 label: str | None = None, value: Any = None, *, raise_conflicts: bool = False,
-                at: datetime | None = None) -> list[dict[str, Any]]:
+                at: datetime | None = None, source: dict[str, Any] | None = None
+                ) -> list[dict[str, Any]]:
     """Decide several queue items in one transaction (bulk accept).
 
     Each entry is ``(queue_id, seen_version)``. ``label`` (and, for richer task kinds,
@@ -101,7 +106,7 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                     if final is not None:  # refused before anything is written
                         _open_over(ws, conn, user, *final, at or now(), queue_id=queue_id)
                 d, r = _compare_and_set(conn, ws, queue_id, user, action, label, value, version,
-                                        at or now())
+                                        at or now(), source=source)
             except SpanHeld as exc:
                 if raise_conflicts:
                     raise
@@ -441,7 +446,8 @@ def _texts_reviewed(ws: Workspace, user: str, newest: dict[str, int]) -> set[str
 
 def _compare_and_set(conn: sa.Connection, ws: Workspace, queue_id: int, user: str, action: str,
                      label: str | None, value: Any, seen_version: int,
-                     at: datetime, *, settled_by: int | None = None
+                     at: datetime, *, settled_by: int | None = None,
+                     source: dict[str, Any] | None = None
                      ) -> tuple[dict[str, Any], Any]:
     """The decision itself, a compare-and-set on the row's ``version``: the row changes
     only if it is still open, still at the version the reviewer saw, and not leased to
@@ -475,9 +481,11 @@ def _compare_and_set(conn: sa.Connection, ws: Workspace, queue_id: int, user: st
     ins = conn.execute(ws.store.t.decisions.insert().values(
         queue_id=queue_id, item_id=row.item_id, prediction_id=row.prediction_id, user=user,
         action=action, label=final, value=final_value, seen_version=seen_version,
-        created_at=at))
+        created_at=at, source=source))
     decision_id = int(ins.inserted_primary_key[0])  # type: ignore[index]
-    why = {} if settled_by is None else {"settled_by": settled_by}
+    why: dict[str, Any] = {} if settled_by is None else {"settled_by": settled_by}
+    if source is not None:
+        why["source"] = source
     ws.store.audit(conn, user, f"review.{action}", row.item_id, queue_id=queue_id,
                    decision_id=decision_id, label=final, predicted=row.label,
                    version=seen_version + 1, **why)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import GlamlabError, LabelError
+from ..tasks.kinds.classification import close_label
 from .decisions import ACTIONS, decide
 from .queue import SORTS, NotFound, StaleDecision, _filters, _order, _with_items
 
@@ -92,7 +93,8 @@ def write_rows(rows: Iterator[dict[str, Any]], out: Any, fmt: str, *,
                bom: bool) -> tuple[int, str | None]:
     """Write ``rows`` to ``out`` as CSV (a text handle opened with ``newline=""``:
     formula-safe, the id columns never altered: :func:`glamlab.sheets.write_sheet`), an
-    Excel workbook (a binary handle: every cell text) or JSON Lines. Returns how many
+    Excel workbook (a binary handle: every cell text but the score, a number a
+    spreadsheet sorts and filters by) or JSON Lines. Returns how many
     rows, and the warning to give where a spreadsheet opening the CSV may change ids
     (``0042`` read as 42; :func:`glamlab.sheets.risky_ids_warning`), else None."""
     if fmt == "jsonl":
@@ -108,7 +110,7 @@ def write_rows(rows: Iterator[dict[str, Any]], out: Any, fmt: str, *,
     warning = None
     if fmt == "csv" and (report.risky_ids or report.number_like_ids):
         warning = risky_ids_warning(report.risky_ids, "list the queue as an Excel workbook "
-                                    "(-o FILE.xlsx), where every cell is text",
+                                    "(-o FILE.xlsx), where the ids are text cells",
                                     number_like=report.number_like_ids)
     return report.rows, warning
 
@@ -117,6 +119,7 @@ def write_rows(rows: Iterator[dict[str, Any]], out: Any, fmt: str, *,
 class ImportReport:
     file: str
     by: str
+    sha256: str = ""  # of the file's bytes, kept with each decision recorded from it
     recorded: int = 0
     already: int = 0  # the same decision by the same person: imported before
     left_open: int = 0  # rows with no decision written
@@ -124,7 +127,8 @@ class ImportReport:
     decisions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "by": self.by, "recorded": self.recorded,
+        return {"file": self.file, "sha256": self.sha256, "by": self.by,
+                "recorded": self.recorded,
                 "already_recorded": self.already, "left_open": self.left_open,
                 "refused": len(self.refused), "problems": self.refused,
                 "decisions": self.decisions}
@@ -195,7 +199,20 @@ def _columns(columns: list[str], rows: list[tuple[int, dict[str, Any]]], path: P
              ) -> dict[str, str]:
     """Our column -> the file's (matched ignoring case and spaces). A missing column is
     one :class:`LabelError` (exit 2) naming it and the fix."""
-    found = {str(c).strip().lower(): str(c) for c in columns}
+    found: dict[str, str] = {}
+    for n, c in enumerate(columns, 1):
+        key = str(c).strip().lower()
+        if key in found and key in (*REQUIRED, "correct_to"):
+            # a reader keeps the last of two columns of one name: the file is refused
+            # rather than read from a column the person may not have filled in
+            first = [str(x).strip().lower() for x in columns].index(key) + 1
+            where = ("" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else
+                     f" (columns {first} and {n})")
+            raise LabelError(
+                f"{path.name} has the column {key!r} twice{where}; nothing was recorded",
+                hint=f"keep one {key!r} column, the one holding the decisions (delete or "
+                     "rename the other), then import the file again")
+        found.setdefault(key, str(c))
     named = {c: found[c] for c in (*REQUIRED, "correct_to") if c in found}
     need = [c for c in REQUIRED if c not in named]
     if "correct_to" not in named and any(
@@ -218,18 +235,22 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
     or JSON Lines), each with :func:`glamlab.review.decide` as ``by``, one transaction
     per row. A row that cannot be recorded (unknown row or item, a wrong decision word, a
     label not of the project, a row another reviewer holds, decided already or changed
-    since) is refused with one line naming it and the fix; the others are recorded."""
+    since) is refused with one line naming it and the fix; the others are recorded.
+    Each decision keeps the file it came from (:func:`file_source`: its name and the
+    sha256 of its bytes); ``by`` is checked by :func:`check_reviewer`."""
     check_kind(ws)
     by = (by or "").strip()
     if not by:
         raise LabelError("the decisions need a person's name",
                          hint="say who decided them: --by NAME")
+    by = check_reviewer(ws, by)
     p = Path(path)
     if not p.exists():
         raise LabelError(f"no file {p}", hint="check the path")
+    source = file_source(p)
     columns, rows, unreadable = _read(p)
     col = _columns(columns, rows, p)
-    report = ImportReport(file=str(p), by=by)
+    report = ImportReport(file=str(p), by=by, sha256=source["sha256"])
     for line, why in unreadable:
         report.refused.append({"line": line, "reason": f"{p.name} line {line}: {why}"})
     labels = list(ws.card.labels)
@@ -274,9 +295,11 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
                        f"write the right label in correct_to: one of {_labels(labels)}")
                 continue
             if to not in labels:
-                near = [lab for lab in labels if lab.casefold() == to.casefold()]
+                # as glamlab labels import: refused, and the label it most likely means
+                # named as the project spells it (other case or spaces, a close spelling)
+                near = close_label(to, labels)
                 refuse(f"{to!r} is not a label of this project",
-                       f"write {near[0]!r}, as the project spells it, in correct_to" if near
+                       f"write {near!r}, as the project spells it, in correct_to" if near
                        else f"write one of {_labels(labels)} in correct_to")
                 continue
         elif to:
@@ -299,7 +322,7 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
             report.already += 1
             continue
         try:
-            d = decide(ws, by, queue_id, action, version, label=label)
+            d = decide(ws, by, queue_id, action, version, label=label, source=source)
         except StaleDecision as exc:
             now_row = _queue_row(ws, queue_id) or row
             why, fix = _stale(ws, now_row, by, exc.message)
@@ -320,8 +343,57 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
     with ws.store.write() as conn:
         ws.store.audit(conn, by, "review.import", str(p.name), recorded=report.recorded,
                        already=report.already, refused=len(report.refused),
-                       left_open=report.left_open)
+                       left_open=report.left_open, sha256=source["sha256"],
+                       decision_ids=[int(d["decision_id"]) for d in report.decisions])
     return report
+
+
+def file_source(path: Path) -> dict[str, Any]:
+    """What a decision brought in from ``path`` keeps of it (``decisions.source``): the
+    file's name and the sha256 of its bytes, which tell two files of one name apart (a
+    copy edited since: another hash). The name only, not the folder: a path on one
+    person's computer says nothing to the next."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise LabelError(f"cannot read {path}: {exc.strerror}", hint="check the path") from exc
+    return {"file": path.name, "sha256": digest.hexdigest()}
+
+
+def check_reviewer(ws: Workspace, by: str) -> str:
+    """The reviewer the decisions are recorded as. Where the workspace has users (the web
+    app's people, :mod:`glamlab.auth`), one of them who may decide (a reviewer or an
+    admin, as on the web queue): an unknown name (a typo would put decisions under a
+    person nobody is) or a viewer is refused with the fix. A workspace without users (no
+    one signs in to its web app) takes any name, as before."""
+    from ..auth.users import list_users
+
+    users = {u["username"]: u["role"] for u in list_users(ws)}
+    if not users:
+        return by
+    deciders = sorted(n for n, role in users.items() if role in ("reviewer", "admin"))
+    known = ", ".join(deciders) or "none"
+    if by not in users:
+        same = [n for n in users if n.casefold() == by.casefold()]
+        if same:
+            raise LabelError(f"no user {by!r} in this workspace (user names are matched "
+                             f"exactly)", hint=f"write --by {same[0]}, as the user is named")
+        raise LabelError(
+            f"no user {by!r} in this workspace, so no decision would say who made it; "
+            "nothing was recorded",
+            hint=f"name one of the users who review: {known}; or add {by} first "
+                 f"(glamlab users add {by} --role reviewer)")
+    if users[by] not in ("reviewer", "admin"):
+        raise LabelError(
+            f"{by} is a {users[by]} and cannot decide review-queue rows; nothing was recorded",
+            hint=f"name one of the users who review ({known}), or give {by} the reviewer "
+                 f"role (glamlab users add {by} --role reviewer --replace)")
+    return by
 
 
 def _labels(labels: list[str]) -> str:
@@ -392,5 +464,5 @@ def _stale(ws: Workspace, row: dict[str, Any], by: str, message: str) -> tuple[s
             "nothing to do, or, to change it, correct the item's label on its web page")
 
 
-__all__ = ["COLUMNS", "FORMATS", "SORTS", "ImportReport", "check_kind", "import_decisions",
-           "open_rows", "write_rows"]
+__all__ = ["COLUMNS", "FORMATS", "SORTS", "ImportReport", "check_kind", "check_reviewer",
+           "file_source", "import_decisions", "open_rows", "write_rows"]

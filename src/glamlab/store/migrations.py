@@ -373,6 +373,15 @@ def _items_version_index(conn: sa.Connection) -> None:
     index.create(conn, checkfirst=True)
 
 
+@migration(21, "decisions_source")
+def _decisions_source(conn: sa.Connection) -> None:
+    """``decisions.source``: the file a decision was brought in from (``glamlab review
+    import``: its name and the sha256 of its bytes), so each decision says which file
+    gave it. Empty in the rows already there (their file was not kept: the audit log's
+    ``review.import`` entry names it, with counts only)."""
+    add_column_if_missing(conn, "decisions", sa.Column("source", schema.JSON_OR_NULL))
+
+
 # Import-time registration of later migrations goes here, e.g.
 # @migration(2, "add_runs_note")
 # def _add_runs_note(conn): add_column_if_missing(conn, "runs", sa.Column("note", sa.Text))

@@ -321,6 +321,10 @@ decisions = sa.Table(
     sa.Column("value", JSON_OR_NULL),  # and its value, by the task kind (migration 3)
     sa.Column("seen_version", Int),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # where the decision came from, beyond its person: a file brought in with
+    # ``glamlab review import`` ({"file": its name, "sha256": of its bytes}); empty for the
+    # web queue and the JSON API (migration 21)
+    sa.Column("source", JSON_OR_NULL),
 )
 sa.Index("ix_decisions_item", decisions.c.item_id)
 

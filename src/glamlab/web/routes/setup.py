@@ -17,6 +17,7 @@ from starlette.datastructures import FormData, UploadFile
 from ...auth import User
 from ...config import check_label_names, measure_of, parse_label_list
 from ...errors import GlamlabError
+from ...progress import label_list
 from ..pages import form_of, page_user, render, writer
 from ..words import for_the_web
 from .stages import project_stages
@@ -155,6 +156,12 @@ def project_save(request: Request, form: FormData = Depends(form_of),
         check_label_names(labels, rename="write that label without '|' in the labels, "
                           "one a line (for example 'a / b' instead of 'a|b')",
                           unique="write each label once in the labels")
+        if values["kind"] == "single-label" and len(labels) < 2 and \
+                values["modality"] != "tabular":
+            # said in the form's words (the card's own check names glamlab init's --labels)
+            raise GlamlabError("one label per item needs at least two labels, not "
+                               f"{len(labels)}" + (f" ({label_list(labels)})" if labels else ""),
+                               hint="write each label on its own line in the labels")
         if values["modality"] not in MODALITIES:
             raise GlamlabError("choose what the items are: texts, images or rows of a table")
         if values["kind"] not in KINDS:
