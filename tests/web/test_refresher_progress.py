@@ -167,3 +167,25 @@ def test_a_failed_tries_hint_naming_a_command_is_said_in_the_pages_words() -> No
     message, hint = r.take_error("monitor")  # type: ignore[misc]
     assert message == "the history is too short"
     assert hint is not None and "--window" not in hint and "glamlab monitor" not in hint
+
+
+def test_a_failed_update_beside_a_stored_result_names_no_server_folder(make_ws: Any) -> None:
+    """A stored result out of date whose update failed says why beside it (``stale``);
+    like the failure said with no result (``missing``), the server's folders in it are
+    for its admins only (``for_reader``): a reviewer or viewer reads the project's files
+    from the project's folder."""
+    from glamlab.web import create_app
+    from glamlab.web.app import stop_background
+
+    ws = make_ws("words", modality="text", labels=["a", "b"])
+    app = create_app(ws)
+    try:
+        section = app.state.templates.get_template("report_section.html")
+        r = {"stale": "new results since this was worked out, and working out an update "
+                      f"failed: cannot read {ws.root}/models/majority/1/model.pkl (reload "
+                      "the page to try again)", "computed_at": "2026-12-07T10:00:00"}
+        html = section.render(r=r, user=None)
+    finally:
+        stop_background(app)
+    assert "update failed: cannot read models/majority/1/model.pkl" in html, html
+    assert str(ws.root) not in html, html
