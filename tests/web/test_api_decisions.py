@@ -391,3 +391,35 @@ def test_a_decision_keeps_the_text_s_spans_of_other_layers(entities_ws: Any,
     assert {"start": 0, "end": 8, "label": row["label"], "layer": "nested"}.items() <= \
         next(e for e in line["entities"] if e.get("layer") == "nested").items()
     assert text[0:8] == "Nouvelle"
+
+
+def test_get_decisions_shows_the_file_a_decision_was_imported_from(
+        client_for: Any, queued_ws: Any, tmp_path: Path) -> None:
+    """``glamlab review import`` keeps each decision's file (``decisions.source``: its
+    name and the sha256 of its bytes) and its help says ``/api/decisions`` shows it as
+    ``source``; the answer's model left the field out, so a script never saw it. A
+    decision made on the queue page or with POST has none (null)."""
+    import hashlib
+    import json
+
+    from glamlab.review.sheet import import_decisions, open_rows
+
+    ws = queued_ws
+    rows = list(open_rows(ws))
+    rows[0]["decision"] = "accept"
+    f = tmp_path / "decided.jsonl"
+    f.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
+    assert import_decisions(ws, f, "rey").recorded == 1
+    c = client_for("rey")
+    h = _token(ws, "rey")
+    other = next(r for r in c.get("/api/queue?limit=50", headers=h).json()
+                 if r["id"] != rows[0]["queue_id"])
+    r = c.post("/api/decisions", json={"queue_id": other["id"], "action": "accept",
+                                       "seen_version": other["version"]}, headers=h)
+    assert r.status_code == 200, r.text
+    got = {d["queue_id"]: d for d in c.get("/api/decisions", headers=h).json()}
+    assert got[rows[0]["queue_id"]]["source"] == {
+        "file": "decided.jsonl", "sha256": hashlib.sha256(f.read_bytes()).hexdigest()}
+    assert got[other["id"]]["source"] is None
+    schema = c.get("/openapi.json").json()["components"]["schemas"]["DecisionRow"]
+    assert "source" in schema["properties"]

@@ -194,3 +194,36 @@ def test_an_entity_refused_for_its_record_says_so_once(entities_ws: Any,
         assert r.status_code == 422
         body = r.json()
         assert body["item"] == item_id and "Q-no-such" in body["error"], body
+
+
+def test_a_pages_value_field_cannot_say_whose_or_which_link_it_is(
+        entities_ws: Any, tmp_path: Path) -> None:
+    """The queue page posts the span's value (``value_ID``: its start and end, and its
+    layer) as a JSON form field; the server took every key of it, so a post carrying
+    ``link_by`` saved the reviewer's own record as the linker's (the exports said the
+    linker linked it, and the linker never learnt it back), and one carrying an
+    ``authority_id`` saved a record never checked against the authority file. As
+    POST /api/decisions (whose value is start and end only), whose a link is and which it
+    is come from the server and the reviewer's choice, never from that field."""
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    row = _linked_rows(ws, tmp_path)[0]
+    v, shown = row["value"], row["link"]["authority_id"]
+    new = "ORG" if row["label"] != "ORG" else "PER"
+    forged = json.dumps({"start": v["start"], "end": v["end"], "link_by": "linker",
+                         "authority_id": "no-such-record"})
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        r = _post_type_change(c, row, new, **{f"link_checked_{row['id']}": "1",
+                                               f"value_{row['id']}": forged})
+        assert r.status_code == 303, r.text
+    mine = [(s.label, s.authority_id, s.attrs.get("link_by"))
+            for s in gold_spans(ws, [row["item_id"]])[row["item_id"]]
+            if (s.start, s.end) == (v["start"], v["end"])]
+    assert mine == [(new, shown, None)], mine

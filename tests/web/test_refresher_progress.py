@@ -144,6 +144,48 @@ def test_the_reports_page_says_the_agreement_failed_instead_of_waiting_for_ever(
         said = _text(c.get("/reports").text)
         assert ("The agreement between labellers could not be worked out: the agreement "
                 "table could not be read") in said
-        assert "run glamlab migrate" in said
+        # the hint in the page's words, not the command line's (it said "run glamlab
+        # migrate" on a page a curator reads)
+        assert "ask whoever runs glamlab on the server" in said
+        assert "glamlab migrate" not in said
         assert "being worked out" not in said.split("could not be worked out")[0][-200:]
         assert app.state.refresher.wait(60)
+
+
+def test_a_failed_tries_hint_naming_a_command_is_said_in_the_pages_words() -> None:
+    """A library error's hint names the command-line fix ("glamlab monitor --window
+    week"); the refresher's failure is shown on a web page, so its hint is the page's
+    (as :func:`glamlab.web.words.for_the_web` gives every other error shown there)."""
+    r = Refresher()
+
+    def broken() -> None:
+        raise GlamlabError("the history is too short",
+                           hint="replay weekly windows: glamlab monitor --window week")
+
+    r("monitor", broken)
+    assert r.wait(30)
+    message, hint = r.take_error("monitor")  # type: ignore[misc]
+    assert message == "the history is too short"
+    assert hint is not None and "--window" not in hint and "glamlab monitor" not in hint
+
+
+def test_a_failed_update_beside_a_stored_result_names_no_server_folder(make_ws: Any) -> None:
+    """A stored result out of date whose update failed says why beside it (``stale``);
+    like the failure said with no result (``missing``), the server's folders in it are
+    for its admins only (``for_reader``): a reviewer or viewer reads the project's files
+    from the project's folder."""
+    from glamlab.web import create_app
+    from glamlab.web.app import stop_background
+
+    ws = make_ws("words", modality="text", labels=["a", "b"])
+    app = create_app(ws)
+    try:
+        section = app.state.templates.get_template("report_section.html")
+        r = {"stale": "new results since this was worked out, and working out an update "
+                      f"failed: cannot read {ws.root}/models/majority/1/model.pkl (reload "
+                      "the page to try again)", "computed_at": "2026-12-07T10:00:00"}
+        html = section.render(r=r, user=None)
+    finally:
+        stop_background(app)
+    assert "update failed: cannot read models/majority/1/model.pkl" in html, html
+    assert str(ws.root) not in html, html

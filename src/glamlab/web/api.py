@@ -223,6 +223,10 @@ class DecisionRow(BaseModel):
     label: str | None = None
     seen_version: int | None = None
     created_at: UTCDatetime
+    source: dict[str, Any] | None = Field(
+        None, description="where the decision came from beyond its person: a file brought "
+                          "in with ``glamlab review import`` (``file``: its name, ``sha256``: "
+                          "of its bytes); null for the queue page and this API")
 
 
 class LabelIn(BaseModel):

@@ -180,7 +180,11 @@ class Refresher:
                 self.errors.pop(name, None)
             except GlamlabError as exc:  # shown on the page, the app carries on
                 log.warning("working out %s failed: %s", name, exc)
-                self.errors[name] = (exc.message, exc.hint)
+                # the hint in the pages' words: one naming a command ("glamlab migrate",
+                # "--window week") becomes what to do on the pages or on the server
+                from .words import web_hint
+
+                self.errors[name] = (exc.message, web_hint(exc.hint))
             except Exception as exc:  # noqa: BLE001 - the page says so; the log has the rest
                 log.exception("working out %s failed", name)
                 self.errors[name] = (f"an unexpected error ({type(exc).__name__})",

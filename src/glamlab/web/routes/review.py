@@ -454,6 +454,11 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
         queue_id, version = int(queue_id_s), int(version_s)
         raw = str(form.get(f"value_{queue_id}") or "")
         value = json.loads(raw) if raw else None  # a correction's value, for richer kinds
+        if isinstance(value, dict):
+            # the entity widget's span (start, end, layer) only: which record a span links
+            # to and whose link it is (authority_id, link_by) are the reviewer's choice and
+            # the server's, never a form field (as POST /api/decisions takes start and end)
+            value = {k: value[k] for k in ("start", "end", "layer") if k in value}
         moved = _moved_span(form, queue_id, value)
     except ValueError as exc:
         raise HTTPException(422, "malformed decision: reload the queue") from exc
