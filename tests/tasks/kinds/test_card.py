@@ -31,7 +31,9 @@ def test_init_records_the_kind_and_its_default_metric(tmp_path) -> None:
 
 def test_init_refuses_what_the_kind_cannot_serve_and_writes_nothing(tmp_path) -> None:
     res = _init(tmp_path, "--labels", "a,b", "--kind", "no-such-kind")
-    assert res.exit_code != 0 and "no task kind called 'no-such-kind'" in str(res.exception)
+    # a usage error (exit 2) naming the kinds there are, before anything is written
+    assert res.exit_code == 2 and "no task kind called 'no-such-kind'" in res.output
+    assert "entities, multi-label, single-label" in res.output
     assert not (tmp_path / "ws").exists()
     res = _init(tmp_path, "--labels", "a,b", "--metric", "f1_samples")
     assert res.exit_code != 0 and "does not fit a single-label task" in str(res.exception)
