@@ -162,3 +162,61 @@ def test_labels_split_and_train_keep_the_command_lines_words(labelled: Workspace
         assert res.exit_code != 0
         assert words in hint, (argv, hint)
         assert "=..." not in hint and "ws." not in hint
+
+
+def test_monitor_names_python_calls_and_the_command_line_its_options(
+        tmp_path: Path, labelled: Workspace) -> None:
+    """Too small a test split for a reference: monitor() from Python said "glamlab labels
+    split --force", "glamlab run" and "use --reference first"."""
+    import csv
+
+    from glamlab.cli import cli
+    from glamlab.evaluation import fit_baselines
+    from glamlab.inference import run
+    from glamlab.monitoring.monitor import monitor
+    from glamlab.tasks import import_labels, split_labels
+
+    texts = Path(__file__).resolve().parents[1] / "src/glamlab/demo_data/language/texts.csv"
+    with open(texts, encoding="utf-8") as f:
+        labels = sorted({r["label"] for r in csv.DictReader(f)})
+    ws = Workspace.init(tmp_path / "ws", task="language", modality="text", labels=labels)
+    ws.ingest([texts])
+    import_labels(ws, texts)
+    split_labels(ws, test_size=0.1)
+    fit_baselines(ws)
+    run(ws, "majority", workers=0)
+    with pytest.raises(GlamlabError) as err:
+        monitor(ws, "majority", store_alerts=False)
+    hint = err.value.hint or ""
+    assert "too few for a reference" in str(err.value)
+    assert "reference='first'" in hint and "run(ws)" in hint, hint
+    assert "--" not in hint and "glamlab " not in hint, hint
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "monitor", "--model", "majority"])
+    cli_hint = str(getattr(res.exception, "hint", "")) + res.output
+    assert "use --reference first" in cli_hint and "glamlab run" in cli_hint, cli_hint
+    assert "run(ws)" not in cli_hint
+
+
+def test_split_labels_names_import_labels_and_force_true(tmp_path: Path,
+                                                        labelled: Workspace) -> None:
+    """No labels yet, or a notebook's split_labels cell run again after an evaluation:
+    the fix named `glamlab labels import FILE` and --force."""
+    from glamlab.cli import cli
+    from glamlab.tasks import split_labels
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    with pytest.raises(GlamlabError) as err:
+        split_labels(ws)
+    assert "import_labels(ws, 'FILE.csv')" in (err.value.hint or "")
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "labels", "split"])
+    assert "glamlab labels import FILE.csv" in str(getattr(res.exception, "hint", ""))
+    from glamlab.evaluation import evaluate, fit_baselines
+
+    split_labels(labelled, test_size=0.3)
+    evaluate(labelled, fit_baselines(labelled)[0])  # reads the test split: frozen
+    with pytest.raises(GlamlabError) as err:
+        split_labels(labelled, test_size=0.3)
+    hint = err.value.hint or ""
+    assert "force=True" in hint and "split='train'" in hint and "--" not in hint, hint
+    res = CliRunner().invoke(cli, ["--workspace", str(labelled.root), "labels", "split"])
+    assert "--force" in str(getattr(res.exception, "hint", ""))

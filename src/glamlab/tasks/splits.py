@@ -283,13 +283,21 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
             f"the test split is frozen: an evaluation ({frozen['by']}) read it on "
             f"{frozen['at']:%Y-%m-%d %H:%M} UTC, and changing it would make later results "
             "incomparable",
-            hint="add new training labels with `glamlab labels import FILE --split train`; "
-                 "re-split only if you must, with --force (it is logged)")
+            hint=in_words("add new training labels with import_labels(ws, FILE, "
+                          "split='train'); re-split only if you must, with force=True (it "
+                          "is logged)",
+                          "add new training labels with `glamlab labels import FILE --split "
+                          "train`; re-split only if you must, with --force (it is logged)",
+                          "new labels go to training on the Labelling page; the test set "
+                          "stays as it is"))
     kind = task_kind(ws.card)
     gold = gold_labels(ws, kind=kind)
     if not gold:
-        raise LabelError("no labelled items to split", hint="import labels first: "
-                         "glamlab labels import FILE.csv")
+        raise LabelError("no labelled items to split", hint=in_words(
+            "import labels first: import_labels(ws, 'FILE.csv')",
+            "import labels first: glamlab labels import FILE.csv",
+            "label items on the Labelling page, or bring a spreadsheet of labels in on "
+            "the Bring items in page"))
     # the calibration split (labelled on purpose, for tuning) keeps its items
     calibration = {i for i, s in split_of(ws, list(gold)).items() if s == "calibration"}
     ids = [i for i in gold if i not in calibration]
