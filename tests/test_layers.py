@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "glamlab"
 
 # lowest first; the order README.md and docs/architecture.md draw
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "config", "progress", "plugins", "files", "sheets"),
+    ("errors", "said", "config", "progress", "plugins", "files", "sheets"),
     ("store",),
     ("items", "ingest"),
     ("workspace",),

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CardNotWritable, ConfigError
+from .said import card_words
 
 CONFIG_NAME = "glamlab.toml"
 DB_NAME = "glamlab.db"
@@ -85,6 +86,15 @@ def check_label_names(labels: Sequence[str], *, rename: str, unique: str) -> Non
                           "more than once)", hint=unique)
 
 
+def two_labels_fix() -> str:
+    """The fix for a single-label card with fewer than two labels, in the words of whoever
+    gave them (:func:`glamlab.said.card_words`)."""
+    return card_words(f"give at least two in [project] labels in {CONFIG_NAME}",
+                      "give at least two labels, e.g. labels=['blank', 'content']",
+                      "give them with --labels a,b (e.g. --labels blank,content)",
+                      "write each label on its own line in the labels")
+
+
 @dataclass
 class ProjectCard:
     name: str
@@ -119,17 +129,28 @@ class ProjectCard:
         if self.modality not in MODALITIES:
             raise ConfigError(
                 f"modality must be one of {', '.join(MODALITIES)}, not {self.modality!r}",
-                hint=f"edit [project] modality in {CONFIG_NAME}",
+                hint=card_words(f"edit [project] modality in {CONFIG_NAME}",
+                                f"give modality= one of {', '.join(map(repr, MODALITIES))}",
+                                f"give --modality one of {', '.join(MODALITIES)}",
+                                "choose what the items are: texts, images or rows of a "
+                                "table"),
             )
         if len(self.labels) < 1:
-            raise ConfigError("the task has no labels", hint="give them with --labels a,b")
+            raise ConfigError("the task has no labels", hint=two_labels_fix())
         if self.kind == "single-label" and len(self.labels) < 2:
-            raise ConfigError(
-                "a single-label task needs at least two labels",
-                hint="give them with --labels a,b (e.g. --labels blank,content)",
-            )
-        check_label_names(self.labels, rename=f"rename it in [project] labels in {CONFIG_NAME}",
-                          unique=f"edit [project] labels in {CONFIG_NAME}")
+            raise ConfigError("a single-label task needs at least two labels",
+                              hint=two_labels_fix())
+        # a new card's fix is the caller's (labels=[...], --labels, the form), not the file's
+        check_label_names(self.labels, rename=card_words(
+            f"rename it in [project] labels in {CONFIG_NAME}",
+            "rename it in labels=[...]: no '|' (e.g. 'a / b' for 'a|b'), line breaks or "
+            "surrounding spaces", "give --labels once for each label, without '|' (e.g. "
+            "'a / b' for 'a|b')", "write that label without '|' in the labels, one a line "
+            "(for example 'a / b' instead of 'a|b')"),
+            unique=card_words(f"edit [project] labels in {CONFIG_NAME}",
+                              "give each label once in labels=[...]",
+                              "give each label once in --labels",
+                              "write each label once in the labels"))
         if not self.metric or not isinstance(self.metric, str):
             raise ConfigError("the card names no metric", hint=f"edit [project] metric in "
                                                                 f"{CONFIG_NAME}")
@@ -139,7 +160,10 @@ class ProjectCard:
         if self.positive_label is not None and self.positive_label not in self.labels:
             raise ConfigError(
                 f"positive_label {self.positive_label!r} is not one of the labels",
-                hint=f"edit [project] positive_label in {CONFIG_NAME}",
+                hint=card_words(f"edit [project] positive_label in {CONFIG_NAME}",
+                                "give positive_label= one of labels=[...], or None",
+                                "give --positive-label one of --labels, or leave it out",
+                                "choose one of the labels"),
             )
         if self.max_image_pixels <= 0:
             raise ConfigError("max_image_pixels must be positive", hint=f"edit [ingest] in {CONFIG_NAME}")

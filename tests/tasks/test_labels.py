@@ -128,7 +128,8 @@ def test_missing_column_names_the_option(ws, tmp_path) -> None:
     f = write_csv(tmp_path / "l.csv", ["identifier", "label"], [["p0", "blank"]])
     with pytest.raises(LabelError, match="no column 'id'") as info:
         import_labels(ws, f)
-    assert "--id-column" in (info.value.hint or "")
+    # from Python, the argument (the command line says --id-column: test_said_in_python)
+    assert "id_column=" in (info.value.hint or "")
     r = import_labels(ws, f, id_column="identifier")
     assert r.items == 1
 

@@ -17,10 +17,12 @@ json_option = click.option("--json", "as_json", is_flag=True,
 
 
 def open_ws(ctx: click.Context) -> Workspace:
+    from ..said import said_on_the_command_line
     from ..workspace import Workspace
 
     obj = ctx.find_root().obj or {}
-    return Workspace.open(obj.get("workspace", "."), db=obj.get("db"))
+    with said_on_the_command_line():  # no workspace there: glamlab init, --workspace
+        return Workspace.open(obj.get("workspace", "."), db=obj.get("db"))
 
 
 def _json_text(data: Any) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..said import said_on_the_command_line
 from ._common import emit, json_option, open_ws, show_progress, table
 
 if TYPE_CHECKING:
@@ -135,8 +136,9 @@ def train(ctx: click.Context, predictor: str | None, name: str | None,
                for p in d["services"]]
             + ["All of them: glamlab predictors"]))
         return
-    res = train_model(ws, predictor, name=name, params=parse_params(params),
-                      progress=show_progress(as_json))
+    with said_on_the_command_line():  # an unknown predictor: glamlab predictors lists them
+        res = train_model(ws, predictor, name=name, params=parse_params(params),
+                          progress=show_progress(as_json))
 
     def text(_: Any) -> str:
         if res.model.predictor.startswith("service:"):
@@ -203,7 +205,8 @@ def evaluate(ctx: click.Context, models: tuple[str, ...], slices: tuple[str, ...
     from ..progress import Heartbeat
 
     cands = candidates_for(ws, list(models) or None, seed=seed)
-    with Heartbeat("evaluate", enabled=show_progress(as_json)):
+    with Heartbeat("evaluate", enabled=show_progress(as_json)), \
+            said_on_the_command_line():  # a --slice field no test item has
         result = run_evaluation(ws, cands, n_boot=n_boot, seed=seed,
                                 slice_fields=list(slices) or None, min_slice=min_slice,
                                 progress=show_progress(as_json), threshold=threshold)

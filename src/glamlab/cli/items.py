@@ -80,9 +80,11 @@ def items(ctx: click.Context, action: str, item_id: str | None, where: tuple[str
     else:
         if not item_id:
             raise click.UsageError("glamlab items show needs an ITEM_ID")
+        from ..said import said_on_the_command_line
         from ..store import utc_iso
 
-        item = ws.item(item_id)
+        with said_on_the_command_line():  # an unknown id: glamlab items list
+            item = ws.item(item_id)
         data = item.to_dict()
         data["versions"] = [
             {"version": v["version"], "content_hash": v["content_hash"],

@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from ..said import said_on_the_command_line
 from ._common import emit, json_option, open_ws, table
 
 
@@ -100,9 +101,10 @@ def import_(ctx: click.Context, file: str, split: str | None, id_column: str, la
     if type_map or drop_unknown_types:
         raise click.UsageError("--type-map and --drop-unknown-types are for entity spans "
                                "(an entities project's HIPE, JSONL or WebAnno files)")
-    report = import_labels(ws, file, split=split, id_column=id_column,
-                           label_column=label_column, separator=separator,
-                           annotator=annotator, replace=replace)
+    with said_on_the_command_line():  # a column not found: --id-column, --label-column
+        report = import_labels(ws, file, split=split, id_column=id_column,
+                               label_column=label_column, separator=separator,
+                               annotator=annotator, replace=replace)
     emit(report.to_dict(), as_json, lambda r: report.summary() + ".")
 
 
@@ -157,7 +159,9 @@ def split(ctx: click.Context, test_size: float, seed: int, group_by: str | None,
         from .tabular import split_by_time
 
         return split_by_time(ws, cutoff, as_json, force=force)
-    report = split_labels(ws, test_size=test_size, seed=seed, group_by=group_by, force=force)
+    with said_on_the_command_line():  # --test-size, a --group-by field no item has
+        report = split_labels(ws, test_size=test_size, seed=seed, group_by=group_by,
+                              force=force)
 
     def text(_: Any) -> str:
         lines = [report.summary() + "."]

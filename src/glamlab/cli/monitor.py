@@ -46,7 +46,10 @@ def monitor(ctx: click.Context, model: str | None, reference: str | None, window
                             as_json=as_json)
     if window in ("month", "auto"):
         raise click.UsageError("--window month/auto is for tabular projects; use run, day or week")
-    with Heartbeat("monitor", enabled=show_progress(as_json)) as beat:
+    from ..said import said_on_the_command_line
+
+    with Heartbeat("monitor", enabled=show_progress(as_json)) as beat, \
+            said_on_the_command_line():  # too small a test split: --reference first
         report = run_monitor(ws, model, reference=reference, window=window,
                              min_window=min_window, since=since, note=beat.note)
     if reference is None and window is None and min_window is None and since is None:

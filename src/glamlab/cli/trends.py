@@ -107,9 +107,9 @@ def trends(ctx: click.Context, by: str, model: str | None, labels: tuple[str, ..
     On an entities project: mentions per 1,000 words of each type, raw and corrected by
     the test split's ratio of gold to predicted mentions.
     """
+    from ..said import said_on_the_command_line
     from ..trends import GroupBy
     from ..trends import trends as run_trends
-    from ..trends.aggregate import said_on_the_command_line
     from ..trends.words import label_summary, method_name, method_words, no_value_words
 
     GroupBy.parse(by, option="--by")  # a bad --by, in the command line's words

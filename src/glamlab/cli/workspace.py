@@ -95,12 +95,16 @@ def init(ctx: click.Context, directory: str | None, task: str, modality: str,
         count = CountTask(slot=slot or "D", metric=metric or "mae")
         if metric in COUNT_METRICS:
             metric = None
+    from ..said import said_on_the_command_line
+
     try:
-        ws = Workspace.init(directory or obj["workspace"], task=task, modality=modality,
-                            labels=names,
-                            multi_label=multi_label or kind == "multi-label", kind=kind,
-                            metric=metric, need=need, positive_label=positive_label,
-                            price_per_item=price_per_item, db=db, prepare=prepare_card)
+        with said_on_the_command_line():  # a refused card names --labels, --metric, ...
+            ws = Workspace.init(directory or obj["workspace"], task=task,
+                                modality=modality,
+                                labels=names,
+                                multi_label=multi_label or kind == "multi-label", kind=kind,
+                                metric=metric, need=need, positive_label=positive_label,
+                                price_per_item=price_per_item, db=db, prepare=prepare_card)
     except ConfigError as exc:
         if labels_file and "at least two labels" in exc.message:
             # the fix where the labels came from, not --labels (which was not given)

@@ -23,6 +23,7 @@ from ..config import COUNT_METRICS, SLOT_WORDS
 from ..errors import EvaluationError, GlamlabError
 from ..progress import plural, step
 from ..tasks.predict import predict_items
+from ..tasks.splits import field_fix
 from .bootstrap import (
     ALPHA,
     Comparison,
@@ -479,7 +480,7 @@ def evaluate(ws: Workspace, candidates: Sequence[Candidate], *, n_boot: int = 10
         values = [item.meta.get(f) for item in test.items]
         if all(v is None for v in values):
             raise EvaluationError(f"no test item has the metadata field {f!r}",
-                                  hint="check the field name with glamlab items show ITEM_ID")
+                                  hint=field_fix())
         best.slices[f] = slice_metrics(S_all[best.name], reduce, metric, values,
                                        min_size=min_slice, seed=seed, n_boot=n_boot)
     from ..tasks.splits import budget_warning, record_test_use, test_budget

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from ..errors import GlamlabError
 from ..progress import plural
+from ..said import in_words
 from ..store import now, utc_iso
 from .signals import IMAGE_PRESET, TEXT_PRESET, Signal
 
@@ -473,19 +474,28 @@ def _small_test_split(ws: Workspace, spec: str, n: int, need: int, *,
 
     more = f"label at least {need - n:,} more {plural(need - n, 'item')}"
     frozen = is_frozen(ws)
+    said = "web" if web else None  # else the caller's: Python's, or the command line's
     if frozen:  # an evaluation read it: it takes no new items
-        grow = (_larger_test_set(ws, need) if web else
-                f"label more items, set a larger test split aside, of {need} items or more "
-                "(glamlab labels split --force: logged; then evaluate the models again on "
-                "it), and run the model over it (glamlab run)")
+        grow = in_words(
+            f"label more items, set a larger test split aside, of {need} items or more "
+            "(split_labels(ws, force=True): logged; then evaluate the models again on it), "
+            "and run the model over it (run(ws))",
+            f"label more items, set a larger test split aside, of {need} items or more "
+            "(glamlab labels split --force: logged; then evaluate the models again on "
+            "it), and run the model over it (glamlab run)",
+            _larger_test_set(ws, need) if web else "", words=said)
     else:
-        grow = (f"{more} into the test set on the Labelling page and run the model over "
-                "them on the Run page" if web else
-                f"{more} into the test split (glamlab labels import FILE --split test) and "
-                "run the model over them (glamlab run)")
-    other = ("ask whoever runs glamlab on the server to compare with the first window of "
-             "predictions instead ([monitor] reference = \"first\" in the project's "
-             "glamlab.toml)" if web else "use --reference first")
+        grow = in_words(
+            f"{more} into the test split (import_labels(ws, FILE, split='test')) and run "
+            "the model over them (run(ws))",
+            f"{more} into the test split (glamlab labels import FILE --split test) and "
+            "run the model over them (glamlab run)",
+            f"{more} into the test set on the Labelling page and run the model over "
+            "them on the Run page", words=said)
+    other = in_words("use reference='first'", "use --reference first",
+                     "ask whoever runs glamlab on the server to compare with the first "
+                     "window of predictions instead ([monitor] reference = \"first\" in "
+                     "the project's glamlab.toml)", words=said)
     return GlamlabError(
         f"the test split holds only {n:,} {plural(n, 'item')}, all of them predicted by "
         f"{spec}" + (" (the test split is frozen: an evaluation measured models on it)"
@@ -558,11 +568,15 @@ def monitor(ws: Workspace, model: str | None = None, *, reference: str | None = 
             raise GlamlabError(
                 f"only {len(ref_rows)} predictions of {mv.spec} on test-split items, too few for "
                 f"a reference (need {2 * cfg.min_window})",
-                hint=("run the model over the test items too (the Run page runs it over every "
-                      "item without a prediction), or ask whoever runs glamlab on the server "
-                      "to compare with the first window of predictions instead ([monitor] "
-                      "reference = \"first\" in the project's glamlab.toml)") if web else
-                "run the model over the test split too, or use --reference first")
+                hint=in_words(
+                    "run the model over the test split too (run(ws)), or use "
+                    "reference='first'",
+                    "run the model over the test split too, or use --reference first",
+                    "run the model over the test items too (the Run page runs it over every "
+                    "item without a prediction), or ask whoever runs glamlab on the server "
+                    "to compare with the first window of predictions instead ([monitor] "
+                    "reference = \"first\" in the project's glamlab.toml)",
+                    words="web" if web else None))
         windows = _windows(prod, cfg.window)
         ref_name = "test split"
     else:

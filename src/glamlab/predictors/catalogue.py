@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import plugins
 from ..errors import PredictorError, UnknownPredictor
+from ..said import in_words
 
 if TYPE_CHECKING:
     from .base import Predictor
@@ -362,8 +363,12 @@ def get(name: str) -> type[Predictor]:
     spec = plugins.find(name, BUILTIN, ENTRY_POINT_GROUP)
     if spec is None:
         raise UnknownPredictor(f"no predictor called {name!r}",
-                               hint="`glamlab predictors` lists those for your task, with "
-                                    f"what each needs; all names: {', '.join(available())}")
+                               hint=in_words(
+                                   "glamlab.predictors.catalogue.recommended(ws.card) lists "
+                                   "those for your task (describe(NAME): what each needs)",
+                                   "`glamlab predictors` lists those for your task, with what "
+                                   "each needs", "choose one of those the page lists")
+                               + f"; all names: {', '.join(available())}")
     return plugins.load(spec)  # type: ignore[no-any-return]
 
 

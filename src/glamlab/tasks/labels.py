@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from ..errors import LabelError
 from ..progress import plural
+from ..said import in_words
 from ..store import now
 from ..store.gold import in_force
 from .kinds import LabelRow, task_kind
@@ -476,9 +477,12 @@ def _read_csv(p: Path, kind: TaskKind[Any, Any], id_column: str, label_column: s
                          hint=f"write the sheet with a header row ({id_column},"
                               f"{label_column}) and one row per labelled item, then import "
                               "it again")
-    for col, opt in ((id_column, "--id-column"), (label_column, "--label-column")):
+    for col, opt in ((id_column, "id-column"), (label_column, "label-column")):
         if col not in header:
-            hint = f"name the right column with {opt}"
+            arg = opt.replace("-", "_")
+            hint = in_words(f"name the right column with {arg}=...",
+                            f"name the right column with --{opt}",
+                            "choose the right column")
             raise LabelError(
                 f"{p.name} has no column {col!r} (columns: {', '.join(header) or 'none'})",
                 hint=hint)

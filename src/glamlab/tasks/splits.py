@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import LabelError
+from ..said import in_words
 from .kinds import TaskKind, task_kind
 from .labels import _chunks, _set_splits, gold_labels, trained_on
 
@@ -202,7 +203,8 @@ def stratified_group_split(Y: Any, groups: Sequence[Any], test_size: float,
     n = len(Y)
     if not 0 < test_size < 1:
         raise LabelError(f"test size must be between 0 and 1, not {test_size}",
-                         hint="e.g. --test-size 0.3")
+                         hint=in_words("e.g. test_size=0.3", "e.g. --test-size 0.3",
+                                       "e.g. 30%"))
     keys: dict[Any, int] = {}
     unit = np.array([keys.setdefault(g, len(keys)) for g in groups], dtype=np.int64)
     m = len(keys)
@@ -256,6 +258,13 @@ def stratified_group_split(Y: Any, groups: Sequence[Any], test_size: float,
     return mask
 
 
+def field_fix() -> str:
+    """The fix for a metadata field no item has, in the caller's words."""
+    return in_words("check the field name in an item's meta: ws.item(ITEM_ID).meta",
+                    "check the field name with glamlab items show ITEM_ID",
+                    "check the field name on an item's page")
+
+
 def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
                  group_by: str | None = None, force: bool = False,
                  actor: str = ACTOR) -> SplitReport:
@@ -274,13 +283,21 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
             f"the test split is frozen: an evaluation ({frozen['by']}) read it on "
             f"{frozen['at']:%Y-%m-%d %H:%M} UTC, and changing it would make later results "
             "incomparable",
-            hint="add new training labels with `glamlab labels import FILE --split train`; "
-                 "re-split only if you must, with --force (it is logged)")
+            hint=in_words("add new training labels with import_labels(ws, FILE, "
+                          "split='train'); re-split only if you must, with force=True (it "
+                          "is logged)",
+                          "add new training labels with `glamlab labels import FILE --split "
+                          "train`; re-split only if you must, with --force (it is logged)",
+                          "new labels go to training on the Labelling page; the test set "
+                          "stays as it is"))
     kind = task_kind(ws.card)
     gold = gold_labels(ws, kind=kind)
     if not gold:
-        raise LabelError("no labelled items to split", hint="import labels first: "
-                         "glamlab labels import FILE.csv")
+        raise LabelError("no labelled items to split", hint=in_words(
+            "import labels first: import_labels(ws, 'FILE.csv')",
+            "import labels first: glamlab labels import FILE.csv",
+            "label items on the Labelling page, or bring a spreadsheet of labels in on "
+            "the Bring items in page"))
     # the calibration split (labelled on purpose, for tuning) keeps its items
     calibration = {i for i, s in split_of(ws, list(gold)).items() if s == "calibration"}
     ids = [i for i in gold if i not in calibration]
@@ -303,7 +320,7 @@ def split_labels(ws: Workspace, *, test_size: float = 0.3, seed: int = 0,
             meta[item.item_id] = _group_value(item, group_by)
         if not any(v is not None for v in meta.values()):
             raise LabelError(f"no labelled item has the metadata field {group_by!r}",
-                             hint="check the field name with glamlab items show ITEM_ID")
+                             hint=field_fix())
         groups = []
         for item_id in ids:
             v = meta.get(item_id)

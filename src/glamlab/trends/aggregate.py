@@ -31,6 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+# whose words a refused query's fix is said in (:func:`check_fields`,
+# :func:`check_groupable`): Python's (``by=``, ``where=``, the default), the command
+# line's (``--by``, ``--where``: :func:`said_on_the_command_line`) or the web page's,
+# as everywhere (:mod:`glamlab.said`)
+from ..said import SAYINGS as SAYINGS
+from ..said import in_words as in_words
+from ..said import said as _said
+from ..said import said_on_the_command_line as said_on_the_command_line
 from ..store.schema import current_newest_first
 from .buckets import GroupBy
 from .quantify import BINS, GroupStats
@@ -199,38 +207,6 @@ def models_with_predictions(ws: Workspace) -> list[int]:
 #: while :func:`distinct_values_kept` is open: distinct_values' answers, by field and filter
 _KEPT: ContextVar[dict[tuple[str, str], tuple[int, list[tuple[str | None, int]]]] | None] = \
     ContextVar("glamlab_distinct_values_kept", default=None)
-
-
-#: whose words a refused query's fix is said in (:func:`check_fields`,
-#: :func:`check_groupable`): Python's (``by=``, ``where=``, the default), the command
-#: line's (``--by``, ``--where``: :func:`said_on_the_command_line`) or the web page's
-_SAID: ContextVar[str] = ContextVar("glamlab_trends_said", default="python")
-SAYINGS = ("python", "cli", "web")
-
-
-@contextmanager
-def said_on_the_command_line() -> Iterator[None]:
-    """Meanwhile (in this thread or task), a refused ``by`` or ``where`` names the fix as
-    ``glamlab trends`` takes it (``--by FIELD``, ``--where FIELD=VALUE``), not as Python's
-    ``trends(by=..., where=...)``."""
-    token = _SAID.set("cli")
-    try:
-        yield
-    finally:
-        _SAID.reset(token)
-
-
-def _said(words: str | None) -> str:
-    said = words or _SAID.get()
-    if said not in SAYINGS:
-        raise ValueError(f"words is {said!r}; one of {', '.join(SAYINGS)}")
-    return said
-
-
-def in_words(python: str, cli: str, web: str, *, words: str | None = None) -> str:
-    """The same fix said in the words of whoever asked: Python's arguments, the command
-    line's options or the web page's fields (:func:`said_on_the_command_line`)."""
-    return {"python": python, "cli": cli, "web": web}[_said(words)]
 
 
 @contextmanager

@@ -35,7 +35,8 @@ import numpy as np
 import sqlalchemy as sa
 
 from ..errors import TrendsError
-from .aggregate import _meta_value, in_words
+from ..said import in_words
+from .aggregate import _meta_value
 from .buckets import GroupBy
 
 if TYPE_CHECKING:

@@ -362,7 +362,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
     (``web``: the note names the web app's pages, not commands)."""
     if (isinstance(min_items, bool) or not isinstance(min_items, numbers.Integral)
             or min_items < 1):
-        from .aggregate import in_words
+        from ..said import in_words
 
         raise TrendsError(f"min_items is {min_items!r}; it must be a whole number of at least 1",
                           hint="give the fewest items a group needs not to be flagged, e.g. "
@@ -383,7 +383,7 @@ def trends(ws: Workspace, *, by: str, model: str | None = None,
         from .entities import entity_trends
 
         if method is not None or rates is not None or pooled or strata:
-            from .aggregate import in_words
+            from ..said import in_words
 
             raise TrendsError("an entity trend has one correction: the test split's ratio of "
                               "gold to predicted mentions",

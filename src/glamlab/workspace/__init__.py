@@ -18,6 +18,7 @@ from .. import plugins
 from ..config import CONFIG_NAME, DB_NAME, FetchPolicy, ProjectCard, card_stamp, fetch_policy
 from ..errors import GlamlabError, WorkspaceError
 from ..items import Item
+from ..said import a_new_card, in_words
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -109,7 +110,12 @@ class Workspace:
         if not card_path.exists():
             raise WorkspaceError(
                 f"{root} is not a glamlab workspace (no {CONFIG_NAME})",
-                hint="run glamlab init there, or pass --workspace / set GLAMLAB_WORKSPACE",
+                hint=in_words("make it with Workspace.init(path, task=..., modality=..., "
+                              "labels=[...]), or open the folder that holds "
+                              f"{CONFIG_NAME}",
+                              "run glamlab init there, or pass --workspace / set "
+                              "GLAMLAB_WORKSPACE", "start glamlab serve in the project's "
+                              "folder"),
             )
         card = ProjectCard.load(card_path)
         store = _open_store(root, card, explicit=db, migrate=migrate)
@@ -227,7 +233,8 @@ class Workspace:
                 f"this project already holds {held}, so it cannot be set up again",
                 hint="start a new project in another folder (glamlab init FOLDER), or keep "
                      "this one as it is")
-        card.validate()
+        with a_new_card():
+            card.validate()
         card.save(self.root / CONFIG_NAME)
         self.card = card
         with self.store.write() as conn:
@@ -423,7 +430,9 @@ class Workspace:
     def item(self, item_id: str) -> Item:
         for item in self.items(ids=[item_id]):
             return item
-        raise GlamlabError(f"no item with id {item_id!r}", hint="list ids with glamlab items list")
+        raise GlamlabError(f"no item with id {item_id!r}", hint=in_words(
+            "list ids with ws.items() (ws.items(ids=[...]) for some)",
+            "list ids with glamlab items list", "find the item in the list of items"))
 
     def item_versions(self, item_id: str) -> list[dict[str, Any]]:
         import sqlalchemy as sa
@@ -546,11 +555,19 @@ def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: b
             f"{', '.join(card.labels) or 'none'}"
             + (f" with the positive label {positive_label!r}"
                if positive_label not in (None, "1") else ""),
-            hint="use --labels 0,1 (and --positive-label 1, or none); an outcome column "
-                 "that says yes/no or True/False is read at ingest: set positive = "
-                 '"yes" in [tabular] of glamlab.toml for the value that counts as 1')
+            hint=in_words("give labels=['0', '1'] (and positive_label='1', or None)",
+                          "use --labels 0,1 (and --positive-label 1, or none)",
+                          "write 0 and 1, one a line")
+            + "; an outcome column that says yes/no or True/False is read at ingest: set "
+              'positive = "yes" in [tabular] of glamlab.toml for the value that counts as 1')
     if prepare is None:  # the task kinds' own, registered by glamlab/__init__.py
         prepare = plugins.hook("prepare_card")
+    with a_new_card():  # not written yet: a fix names the caller's arguments, not the card
+        _prepare_new_card(card, prepare)
+    return card
+
+
+def _prepare_new_card(card: ProjectCard, prepare: Callable[[ProjectCard], None] | None) -> None:
     if prepare is not None:
         prepare(card)
     elif not card.metric:
@@ -563,7 +580,6 @@ def _new_card(*, task: str, modality: str, labels: Sequence[str], multi_label: b
                      "the kind's own metric and checks), or metric=...")
         card.metric = "f1_samples" if card.kind == "multi-label" else "f1_macro"
     card.validate()
-    return card
 
 
 def current_user() -> str:

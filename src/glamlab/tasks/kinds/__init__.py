@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ... import plugins
 from ...errors import ConfigError
+from ...said import a_new_card, card_words
 from .base import (
     Candidate,
     Failure,
@@ -50,8 +51,11 @@ def get(name: str) -> type[TaskKind[Any, Any]]:
     spec = plugins.find(name, BUILTIN, ENTRY_POINT_GROUP)
     if spec is None:
         raise ConfigError(f"no task kind called {name!r}",
-                          hint=f"set [task] kind in glamlab.toml to one of: "
-                               f"{', '.join(available())}")
+                          hint=card_words(f"set [task] kind in glamlab.toml to one of: "
+                                          f"{', '.join(available())}",
+                                          f"give kind= one of {', '.join(map(repr, available()))}",
+                                          f"give --kind one of {', '.join(available())}",
+                                          "choose what is predicted for each item"))
     return plugins.load(spec)  # type: ignore[no-any-return]
 
 
@@ -66,9 +70,10 @@ def task_kind(card: ProjectCard, **overrides: Any) -> TaskKind[Any, Any]:
 def prepare_card(card: ProjectCard) -> None:
     """Complete a new project card with its kind's defaults (the metric) and check it:
     what ``glamlab init`` does before it writes anything."""
-    if not card.metric:
-        card.metric = get(card.kind).default_metric
-    task_kind(card)
+    with a_new_card():  # not written yet: a fix names the caller's arguments
+        if not card.metric:
+            card.metric = get(card.kind).default_metric
+        task_kind(card)
 
 
 __all__ = ["BUILTIN", "ENTRY_POINT_GROUP", "Candidate", "Failure", "ItemStats", "LabelRow",

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from ...errors import ConfigError
 from ...progress import with_article as _a
+from ...said import card_words
 from ...store.jsontext import dumps as _json
 
 if TYPE_CHECKING:
@@ -193,11 +194,19 @@ class TaskKind(Generic[G, P]):
         if self.modality not in self.modalities:
             raise ConfigError(f"{_a(self.name)} task reads {', '.join(self.modalities)} items, "
                               f"not {self.modality}",
-                              hint="edit [project] modality in glamlab.toml")
+                              hint=card_words(
+                                  "edit [project] modality in glamlab.toml",
+                                  f"give modality= one of {', '.join(map(repr, self.modalities))}",
+                                  f"give --modality one of {', '.join(self.modalities)}",
+                                  "choose what the items are"))
         if self.metric not in self.metrics:
             raise ConfigError(f"the metric {self.metric!r} does not fit {_a(self.name)} task",
-                              hint=f"set [project] metric in glamlab.toml to one of "
-                                   f"{', '.join(self.metrics)}")
+                              hint=card_words(
+                                  f"set [project] metric in glamlab.toml to one of "
+                                  f"{', '.join(self.metrics)}",
+                                  f"give metric= one of {', '.join(map(repr, self.metrics))}",
+                                  f"give --metric one of {', '.join(self.metrics)}",
+                                  "choose one of the measures listed for it"))
 
     # -- where gold lives ------------------------------------------------------------------
     def read_gold(self, ws: Workspace, ids: Sequence[str] | None,

@@ -16,8 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ...config import two_labels_fix
 from ...errors import PredictorError
 from ...progress import label_list
+from ...said import card_words
 from . import classification_metrics as M
 from .base import Candidate, ItemStats, LabelRow, Reducer, Row, StoredPrediction, TaskKind
 
@@ -112,8 +114,12 @@ class Classification(TaskKind[Labels, Scores]):
             raise ConfigError(
                 f"[task] kind is {self.name!r} but [project] multi_label is "
                 f"{str(self.multi_label).lower()}",
-                hint="make them agree in glamlab.toml (multi_label = true goes with "
-                     "kind = \"multi-label\")")
+                hint=card_words("make them agree in glamlab.toml (multi_label = true goes "
+                                "with kind = \"multi-label\")",
+                                "give multi_label=True with kind='multi-label' (or leave "
+                                "kind out), multi_label=False with any other kind",
+                                "give --multi-label with --kind multi-label (or leave --kind "
+                                "out)", "choose one or several labels per item"))
 
     @property
     def threshold(self) -> float:
@@ -349,7 +355,7 @@ class SingleLabel(Classification):
             from ...errors import ConfigError
 
             raise ConfigError("a single-label task needs at least two labels",
-                              hint="give them with --labels a,b (e.g. --labels blank,content)")
+                              hint=two_labels_fix())
 
     def parse_gold(self, cell: str, *, separator: str | None = None) -> Labels:
         values = [v.strip() for v in (cell.split(separator) if separator else [cell])]

@@ -19,6 +19,7 @@ from ...auth import User
 from ...errors import LabelError
 from ...reports.agreement import sentence as agreement_sentence
 from ...reports.agreement import web_agreement
+from ...said import said_on_the_web
 from ...tasks import sampling
 from ..pages import form_of, not_in_project, page_user, render, writer
 
@@ -521,8 +522,9 @@ def test_set_post(request: Request, form: FormData = Depends(form_of),
         raise LabelError(f"the labelled items share no values of the field {group_by!r}",
                          hint="choose one of the fields the form offers, or none")
     try:
-        report = split_labels(ws, test_size=share / 100, group_by=group_by,
-                              actor=user.username)
+        with said_on_the_web():  # a refusal's fix in the pages' words, not Python's
+            report = split_labels(ws, test_size=share / 100, group_by=group_by,
+                                  actor=user.username)
     except LabelError as exc:
         raise _in_web_words(ws, exc) from None
     return RedirectResponse("/label?" + urlencode(

@@ -18,6 +18,7 @@ from ...auth import User
 from ...config import check_label_names, measure_of, parse_label_list
 from ...errors import GlamlabError
 from ...progress import label_list
+from ...said import said_on_the_web
 from ..pages import form_of, page_user, render, writer
 from ..words import for_the_web
 from .stages import project_stages
@@ -189,12 +190,13 @@ def project_save(request: Request, form: FormData = Depends(form_of),
         if metric is not None and metric not in dict(_metrics()[values["kind"]]):
             raise GlamlabError(f"{metric!r} does not measure a {KINDS[values['kind']]} "
                                "project", hint="choose one of the measures listed for it")
-        ws.define(task=task, name=name or task, modality=values["modality"], labels=labels,
-                  kind=values["kind"], multi_label=values["kind"] == "multi-label",
-                  metric=metric,
-                  need=values["need"], price_per_item=price, prepare=prepare_card,
-                  positive_label=labels[1] if values["modality"] == "tabular" else None,
-                  actor=user.username)
+        with said_on_the_web():  # a card refused after all: the fix in the form's words
+            ws.define(task=task, name=name or task, modality=values["modality"],
+                      labels=labels, kind=values["kind"],
+                      multi_label=values["kind"] == "multi-label", metric=metric,
+                      need=values["need"], price_per_item=price, prepare=prepare_card,
+                      positive_label=labels[1] if values["modality"] == "tabular" else None,
+                      actor=user.username)
     except GlamlabError as exc:
         return _stage(request, "stage_project.html", "project", {
             "holds": ws.holdings(), "modalities": MODALITIES, "kinds": KINDS,

@@ -1,0 +1,222 @@
+"""A refusal names its fix in the words of whoever asked (:mod:`glamlab.said`).
+
+From Python (a script, a notebook) ``Workspace.init`` refused a new card with the command
+line's flags or edits of a ``glamlab.toml`` that did not exist yet: labels=['a', 'a']
+-> "edit [project] labels in glamlab.toml", labels=['a'] -> "give them with --labels a,b".
+A new card's fix is now the caller's argument; the command line keeps its own words
+(``--labels``, ``--metric``), the web form its own, and a card read from its file still
+names ``glamlab.toml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from glamlab.errors import GlamlabError
+from glamlab.workspace import Workspace
+
+
+def _hint(path: Path, **kw: object) -> str:
+    args: dict = {"task": "t", "modality": "text", "labels": ["a", "b"]}
+    args.update(kw)
+    with pytest.raises(GlamlabError) as err:
+        Workspace.init(path, **args)
+    assert not (path / "glamlab.toml").exists()
+    return err.value.hint or ""
+
+
+@pytest.mark.parametrize(("kw", "words"), [
+    ({"labels": ["a", "a"]}, "give each label once in labels=[...]"),
+    ({"labels": ["a|b", "c"]}, "rename it in labels=[...]"),
+    ({"labels": ["a"]}, "labels=['blank', 'content']"),
+    ({"labels": []}, "labels=['blank', 'content']"),
+    ({"metric": "bogus"}, "give metric= one of 'accuracy', 'f1_macro'"),
+    ({"modality": "video"}, "give modality= one of 'image', 'text', 'tabular'"),
+    ({"kind": "bogus"}, "give kind= one of 'entities', 'multi-label', 'single-label'"),
+    ({"kind": "single-label", "multi_label": True}, "multi_label=True with kind='multi-label'"),
+    ({"positive_label": "z"}, "give positive_label= one of labels=[...]"),
+    ({"modality": "tabular"}, "give labels=['0', '1']"),
+])
+def test_workspace_init_names_the_python_argument(tmp_path: Path, kw: dict, words: str) -> None:
+    hint = _hint(tmp_path / "ws", **kw)
+    assert words in hint
+    assert "--" not in hint.split(";")[0]
+    assert "glamlab.toml" not in hint.split(";")[0]
+
+
+def test_open_and_item_name_python_calls(tmp_path: Path) -> None:
+    with pytest.raises(GlamlabError) as err:
+        Workspace.open(tmp_path)
+    assert "Workspace.init(" in (err.value.hint or "")
+    assert "--workspace" not in (err.value.hint or "")
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    with pytest.raises(GlamlabError) as err:
+        ws.item("nope")
+    assert "ws.items()" in (err.value.hint or "")
+    assert "glamlab items" not in (err.value.hint or "")
+
+
+def test_a_card_from_its_file_still_names_the_file(tmp_path: Path) -> None:
+    from glamlab.config import ProjectCard
+    from glamlab.tasks.kinds import task_kind
+
+    card = ProjectCard(name="s", task="s", modality="text", labels=["a", "a"])
+    with pytest.raises(GlamlabError) as err:
+        card.validate()
+    assert "edit [project] labels in glamlab.toml" in (err.value.hint or "")
+    card = ProjectCard(name="s", task="s", modality="text", labels=["a", "b"], metric="bogus")
+    with pytest.raises(GlamlabError) as err:
+        task_kind(card)
+    assert "set [project] metric in glamlab.toml" in (err.value.hint or "")
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--labels", "a"], "give them with --labels a,b"),
+    (["--labels", "a,b", "--metric", "bogus"], "give --metric one of accuracy, f1_macro"),
+    (["--labels", "a,b", "--positive-label", "z"], "give --positive-label one of --labels"),
+    (["--labels", "a,b", "--modality", "tabular"], "use --labels 0,1"),
+])
+def test_the_command_line_keeps_its_words(tmp_path: Path, args: list[str], words: str) -> None:
+    from glamlab.cli import cli
+
+    argv = ["init", str(tmp_path / "ws"), "--task", "t", "--modality", "text", *args]
+    res = CliRunner().invoke(cli, argv)
+    hint = str(getattr(res.exception, "hint", "")) + res.output
+    assert res.exit_code != 0
+    assert words in hint, hint
+    assert "labels=[" not in hint and "metric=" not in hint
+
+
+def test_the_command_line_names_init_where_no_workspace_is(tmp_path: Path) -> None:
+    from glamlab.cli import cli
+
+    res = CliRunner().invoke(cli, ["--workspace", str(tmp_path), "status"])
+    assert res.exit_code != 0
+    assert "glamlab init" in str(getattr(res.exception, "hint", "")) + res.output
+
+
+def test_the_web_form_keeps_its_words(tmp_path: Path) -> None:
+    from glamlab.said import said_on_the_web
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    with said_on_the_web(), pytest.raises(GlamlabError) as err:
+        ws.define(task="t", modality="text", labels=["a", "b"], positive_label="z")
+    assert err.value.hint == "choose one of the labels"
+    with said_on_the_web(), pytest.raises(GlamlabError) as err:
+        ws.define(task="t", modality="text", labels=["a"])
+    assert err.value.hint == "write each label on its own line in the labels"
+
+
+@pytest.fixture(scope="module")
+def labelled(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    import csv
+
+    from glamlab.tasks import import_labels
+
+    texts = Path(__file__).resolve().parents[1] / "src/glamlab/demo_data/language/texts.csv"
+    with open(texts, encoding="utf-8") as f:
+        labels = sorted({r["label"] for r in csv.DictReader(f)})
+    ws = Workspace.init(tmp_path_factory.mktemp("lang") / "ws", task="language",
+                        modality="text", labels=labels)
+    ws.ingest([texts])
+    import_labels(ws, texts)
+    return ws
+
+
+def test_labels_split_and_train_name_python_arguments(labelled: Workspace) -> None:
+    """import_labels, split_labels and train from Python named --label-column,
+    --test-size, glamlab items show and `glamlab predictors`."""
+    from glamlab.registry.training import train
+    from glamlab.tasks import import_labels, split_labels
+
+    texts = Path(__file__).resolve().parents[1] / "src/glamlab/demo_data/language/texts.csv"
+    for call, words in [
+        (lambda: import_labels(labelled, texts, label_column="lbl"), "label_column=..."),
+        (lambda: import_labels(labelled, texts, id_column="ident"), "id_column=..."),
+        (lambda: split_labels(labelled, test_size=1.5), "test_size=0.3"),
+        (lambda: split_labels(labelled, group_by="nofield"), "ws.item(ITEM_ID).meta"),
+        (lambda: train(labelled, "lang-langidd"), "recommended(ws.card)"),
+    ]:
+        with pytest.raises(GlamlabError) as err:
+            call()
+        hint = err.value.hint or ""
+        assert words in hint, hint
+        assert "--" not in hint and "glamlab items" not in hint and "`glamlab" not in hint
+
+
+def test_labels_split_and_train_keep_the_command_lines_words(labelled: Workspace) -> None:
+    from glamlab.cli import cli
+
+    texts = Path(__file__).resolve().parents[1] / "src/glamlab/demo_data/language/texts.csv"
+    root = str(labelled.root)
+    for argv, words in [
+        (["labels", "import", str(texts), "--label-column", "lbl"], "--label-column"),
+        (["labels", "split", "--test-size", "1.5"], "--test-size 0.3"),
+        (["labels", "split", "--group-by", "nofield"], "glamlab items show ITEM_ID"),
+        (["train", "lang-langidd"], "`glamlab predictors` lists"),
+    ]:
+        res = CliRunner().invoke(cli, ["--workspace", root, *argv])
+        hint = str(getattr(res.exception, "hint", "")) + res.output
+        assert res.exit_code != 0
+        assert words in hint, (argv, hint)
+        assert "=..." not in hint and "ws." not in hint
+
+
+def test_monitor_names_python_calls_and_the_command_line_its_options(
+        tmp_path: Path, labelled: Workspace) -> None:
+    """Too small a test split for a reference: monitor() from Python said "glamlab labels
+    split --force", "glamlab run" and "use --reference first"."""
+    import csv
+
+    from glamlab.cli import cli
+    from glamlab.evaluation import fit_baselines
+    from glamlab.inference import run
+    from glamlab.monitoring.monitor import monitor
+    from glamlab.tasks import import_labels, split_labels
+
+    texts = Path(__file__).resolve().parents[1] / "src/glamlab/demo_data/language/texts.csv"
+    with open(texts, encoding="utf-8") as f:
+        labels = sorted({r["label"] for r in csv.DictReader(f)})
+    ws = Workspace.init(tmp_path / "ws", task="language", modality="text", labels=labels)
+    ws.ingest([texts])
+    import_labels(ws, texts)
+    split_labels(ws, test_size=0.1)
+    fit_baselines(ws)
+    run(ws, "majority", workers=0)
+    with pytest.raises(GlamlabError) as err:
+        monitor(ws, "majority", store_alerts=False)
+    hint = err.value.hint or ""
+    assert "too few for a reference" in str(err.value)
+    assert "reference='first'" in hint and "run(ws)" in hint, hint
+    assert "--" not in hint and "glamlab " not in hint, hint
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "monitor", "--model", "majority"])
+    cli_hint = str(getattr(res.exception, "hint", "")) + res.output
+    assert "use --reference first" in cli_hint and "glamlab run" in cli_hint, cli_hint
+    assert "run(ws)" not in cli_hint
+
+
+def test_split_labels_names_import_labels_and_force_true(tmp_path: Path,
+                                                        labelled: Workspace) -> None:
+    """No labels yet, or a notebook's split_labels cell run again after an evaluation:
+    the fix named `glamlab labels import FILE` and --force."""
+    from glamlab.cli import cli
+    from glamlab.tasks import split_labels
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    with pytest.raises(GlamlabError) as err:
+        split_labels(ws)
+    assert "import_labels(ws, 'FILE.csv')" in (err.value.hint or "")
+    res = CliRunner().invoke(cli, ["--workspace", str(ws.root), "labels", "split"])
+    assert "glamlab labels import FILE.csv" in str(getattr(res.exception, "hint", ""))
+    from glamlab.evaluation import evaluate, fit_baselines
+
+    split_labels(labelled, test_size=0.3)
+    evaluate(labelled, fit_baselines(labelled)[0])  # reads the test split: frozen
+    with pytest.raises(GlamlabError) as err:
+        split_labels(labelled, test_size=0.3)
+    hint = err.value.hint or ""
+    assert "force=True" in hint and "split='train'" in hint and "--" not in hint, hint
+    res = CliRunner().invoke(cli, ["--workspace", str(labelled.root), "labels", "split"])
+    assert "--force" in str(getattr(res.exception, "hint", ""))
