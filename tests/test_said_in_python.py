@@ -220,3 +220,28 @@ def test_split_labels_names_import_labels_and_force_true(tmp_path: Path,
     assert "force=True" in hint and "split='train'" in hint and "--" not in hint, hint
     res = CliRunner().invoke(cli, ["--workspace", str(labelled.root), "labels", "split"])
     assert "--force" in str(getattr(res.exception, "hint", ""))
+
+
+def test_every_command_speaks_the_command_lines_words(tmp_path, monkeypatch) -> None:
+    """A command that does not wrap its own calls (here `glamlab status`) still has its
+    refusals said in the command line's words: the root group sets the voice for the whole
+    command; after it, Python's words are the default again."""
+    from click.testing import CliRunner
+
+    from glamlab import Workspace
+    from glamlab.cli import cli
+    from glamlab.said import said
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    heard = []
+    status = Workspace.status
+
+    def listening(self, *args, **kwargs):
+        heard.append(said())
+        return status(self, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "status", listening)
+    res = CliRunner().invoke(cli, ["-w", str(ws.root), "status"])
+    assert res.exit_code == 0, res.output
+    assert heard == ["cli"]
+    assert said() == "python"

@@ -91,6 +91,11 @@ def cli(ctx: click.Context, workspace: str, db: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj["workspace"] = workspace
     ctx.obj["db"] = db
+    from ..said import said_on_the_command_line
+
+    # every command's refusals name the fix as the command line takes it (--labels a,b),
+    # not as Python's arguments, for as long as the command runs
+    ctx.with_resource(said_on_the_command_line())
 
 
 def main(argv: list[str] | None = None) -> Any:
