@@ -189,7 +189,7 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
     """The evaluate page; after a refused backtest form, with its ``problem`` beside the
     form and the form as it was sent (``asked``), status 400."""
     from ... import review
-    from ...evaluation.backtest import NOT_MEASURED, not_measured
+    from ...evaluation.backtest import NOT_MEASURED, never_yes, not_measured
     from ...predictors.services import describe
     from ...tasks.calendar import last_day
     from ...tasks.splits import ungrouped_split
@@ -214,6 +214,8 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         # the F1 of a month in which nobody cancelled: nothing to find, not "none found"
         "backtest_unmeasured": {"f1": not_measured("f1", overview._positive_outcome(ws))}
         if tabular else {},
+        # why a baseline's F1 is 0 [0, 0]: it never predicts the outcome on any row
+        "backtest_never_yes": never_yes(overview._positive_outcome(ws)) if tabular else "",
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "relabelled": _relabelled(ws),
