@@ -63,9 +63,12 @@ def stage_names(kind: TaskKind) -> dict[str, str]:
 
 def project_stages(request: Request) -> dict[str, str]:
     """The stages every page of this project lists: :func:`stage_names`, and a tabular
-    project's "Retrain from outcomes" (outcomes arrive: retrain on them)."""
+    project's "Retrain from outcomes" (outcomes arrive: retrain on them). A tabular
+    project has no trends to show (they count labels of texts and images): its rows over
+    time are the backtest's months and monitoring's windows, so Trends is not listed."""
     stages = stage_names(request.app.state.kind)
     if request.app.state.ws.card.modality == "tabular":
+        stages = {k: v for k, v in stages.items() if k != "trends"}
         stages = {**stages, "retrain": "Retrain from outcomes"}
     return stages
 
@@ -514,6 +517,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...actions.export import (
         WEB_ID_FIX,
         asked_meta,
+        chance_column,
         detail_meta,
         export_model_note,
         spreadsheet_id_warning,
@@ -561,6 +565,9 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
                                      "layered_formats": layered,
                                      "positive_label": ws.card.positive_label,
                                      "entity_export": ws.card.kind == "entities",
+                                     # what a tabular project's rows always carry (not a
+                                     # text project's title and start of the text)
+                                     "chance_column": (chance_column(ws) or ("",))[0],
                                      "no_iiif": NO_IIIF if exports_spans(ws, "iiif")
                                      and "iiif" not in formats else "",
                                      "stale_warning": stale, "check": check,
@@ -690,6 +697,10 @@ def _remove(folder: Path) -> None:
 #: the windows of a tabular project's monitoring, in words
 WINDOW_WORDS = {"auto": "weeks, or months when weeks hold too few rows",
                 "week": "weeks (Monday to Sunday)", "month": "months"}
+#: the same, as the Monitoring page's sentence says how the rows are compared
+WINDOW_SENTENCES = {"auto": "week by week, or month by month where a week holds too few "
+                            "rows to judge",
+                    "week": "week by week (Monday to Sunday)", "month": "month by month"}
 
 
 def _monitoring_choice(ws: Any) -> dict[str, Any] | None:
@@ -705,6 +716,7 @@ def _monitoring_choice(ws: Any) -> dict[str, Any] | None:
     except Exception:  # noqa: BLE001 - no rows yet: no column to name
         date_column = None
     return {"window": str(section.get("window") or "auto"), "words": WINDOW_WORDS,
+            "sentences": WINDOW_SENTENCES,
             "date_column": date_column}
 
 
