@@ -63,6 +63,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "/stages/policy/save": ("job",),
     "/stages/project": ("name", "task", "modality", "kind", "labels", "metric", "need",
                         "price_per_item"),
+    "/stages/project/need": ("need",),
     "/stages/items": ("file",),
     "/stages/items/url": ("url",),
     "/stages/items/table": ("upload", "file", "id_column", "text_column", "label_column",

@@ -300,7 +300,9 @@ def test_other_projects_are_told_trends_are_for_classification(make_ws: Any,
     page = c.get("/stages/trends").text
     assert 'id="trends-unsupported"' in page and 'id="trends-form"' not in page
     r = c.post("/stages/trends", data={"csrf": csrf_of(c), "by": "date_text:decade"})
-    assert r.status_code == 400 and "image and text classification" in r.text
+    # a table's rows: what to use instead, the backtest and monitoring
+    assert r.status_code == 400 and "have no trends to show here" in r.text
+    assert 'href="/stages/evaluate#backtest"' in r.text
 
 
 def test_an_entities_project_shows_mentions_per_1000_words(make_ws: Any) -> None:

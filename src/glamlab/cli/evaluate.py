@@ -229,10 +229,20 @@ def models(ctx: click.Context, as_json: bool) -> None:
 
     ws = open_ws(ctx)
     rows = describe_models(ws)  # aliases: a list in the JSON, as train and models use give
+    # a model no evaluation scored yet: a dash, and why, rather than empty cells
+    unscored = [row["model"] for row in rows if row.get("score") is None]
     emit(rows, as_json, lambda r: "\n".join([table(
-        [{**row, "aliases": ",".join(row["aliases"])} for row in r],
+        [{**row, "aliases": ",".join(row["aliases"]),
+          "train_items": "—" if row.get("train_items") is None else row["train_items"],
+          "metric": row.get("metric") or "—",
+          "score": "—" if row.get("score") is None else row["score"]} for row in r],
         ["model", "predictor", "aliases", "train_items", "metric", "score", "created_at"]),
-        *(f"{row['model']}: {row['note']}" for row in r if row.get("note"))]))
+        *(f"{row['model']}: {row['note']}" for row in r if row.get("note")),
+        *([f"— in metric and score: not scored on the test split yet "
+           f"({', '.join(unscored)}); glamlab evaluate scores "
+           f"{'it' if len(unscored) == 1 else 'them'}"
+           + (" (glamlab backtest scores a table model month by month)"
+              if ws.card.modality == "tabular" else "") + "."] if unscored else [])]))
 
 
 def _in_use_spec(ws: Any) -> str:

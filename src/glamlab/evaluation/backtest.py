@@ -47,6 +47,15 @@ def no_positive(positive: str | None = None) -> str:
     return f"not measurable: no row here has {said}, so there was nothing to find"
 
 
+def never_yes(positive: str | None = None) -> str:
+    """Why a model's F1 is 0 with the interval [0, 0]: it never predicts the outcome
+    (a baseline whose share of 'yes' stays below one half on every row), so it finds
+    none. ``positive``: that outcome in words (``is_canceled = 1``)."""
+    said = f"'{positive}'" if positive else "'yes'"
+    return (f"it never predicts {said} (its chance stays below 0.5 on every row), so it "
+            "finds none")
+
+
 def not_measured(metric: str, positive: str | None = None) -> str:
     """Why ``metric`` has no value over some rows, in words: an F1 over rows without
     the outcome it finds (:func:`no_positive`), else :data:`NOT_MEASURED` (a ranking
@@ -222,6 +231,22 @@ class BacktestReport:
     #: ``TableSchema.positive_outcome``); the text and pages name the F1 after it
     positive: str | None = None
 
+    def never_predicts(self) -> list[str]:
+        """The models of a yes/no backtest that never predict the outcome on any row (a
+        chance of at least 0.5): their F1 is 0 [0, 0], which the text and pages explain."""
+        if self.task != "binary":
+            return []
+        return [m for m in self.models if m in self.predictions
+                and not bool((np.asarray(self.predictions[m]) >= 0.5).any())]
+
+    def f1_figure(self, model: str, score: Mapping[str, Any]) -> str:
+        """``model``'s F1 as :func:`figure` says it, with why it is 0 where the model
+        never predicts the outcome."""
+        shown = figure(score, no_positive(self.positive))
+        if model in self.never_predicts() and _finite(score.get("value")):
+            shown += f" ({never_yes(self.positive)})"
+        return shown
+
     @property
     def metric_words(self) -> str:
         """The headline measure as people read it: ``F1 for 'is_canceled = 1'`` (the F1
@@ -244,15 +269,16 @@ class BacktestReport:
     def to_dict(self) -> dict[str, Any]:
         return {"task": self.task, "metric": self.metric, "models": self.models,
                 "overall": self.overall, "folds": [f.to_dict() for f in self.folds],
-                "notes": list(self.notes)}
+                "notes": list(self.notes), "never_yes": self.never_predicts()}
 
     def summary(self) -> str:
         lines = [f"{'Time split' if len(self.folds) == 1 else 'Rolling-origin backtest'} "
                  f"({len(self.folds)} fold{'s' if len(self.folds) != 1 else ''}), "
                  f"{self.metric_words} with 95% intervals (weeks resampled):"]
         for m in self.models:
-            lines.append(f"  {m:24s} "
-                         f"{figure(self.overall[m][self.metric], self.not_measured)}")
+            score = self.overall[m][self.metric]
+            lines.append(f"  {m:24s} " + (self.f1_figure(m, score) if self.metric == "f1"
+                                          else figure(score, self.not_measured)))
         return "\n".join([*lines, *(f"Note: {n}" for n in self.notes)])
 
     def unmeasured(self) -> list[str]:
@@ -395,5 +421,5 @@ def _fold_scores(test: pd.DataFrame, schema: TableSchema, p: np.ndarray,
             "rmse": round(float(np.sqrt((diff**2).mean())), 6)}
 
 
-__all__ = ["NOT_MEASURED", "BacktestReport", "no_positive", "not_measured", "Fold", "backtest", "binary_scores",
+__all__ = ["NOT_MEASURED", "BacktestReport", "never_yes", "no_positive", "not_measured", "Fold", "backtest", "binary_scores",
            "count_scores", "block_weights", "figure", "group_counts", "monthly_origins", "time_split", "weeks_of"]

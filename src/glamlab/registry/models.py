@@ -325,11 +325,18 @@ def describe_models(ws: Workspace) -> list[dict[str, Any]]:
         test = (mv.metrics or {}).get("test") or {}
         note = model_note(mv)
         rows.append({"model": mv.spec, "predictor": mv.predictor,
-                     "aliases": list(mv.aliases), "train_items": mv.card.get("train_items"),
+                     "aliases": list(mv.aliases), "train_items": _train_items(mv.card or {}),
                      "metric": test.get("metric"), "score": test.get("value"),
                      "created_at": utc_iso(mv.created_at), "id": mv.id,
                      "training_fingerprint": mv.training_fingerprint, "note": note})
     return rows
+
+
+def _train_items(card: dict[str, Any]) -> Any:
+    """How many items a model learned from: ``train_items``, or a table model's
+    ``train_rows`` (the rows before its cutoff, as its card keeps them)."""
+    items = card.get("train_items")
+    return items if items is not None else card.get("train_rows")
 
 
 def model_note(mv: ModelVersion, *, web: bool = False) -> str | None:

@@ -165,6 +165,7 @@ def backtest_sections(report: BacktestReport) -> list[Section]:
     from .words import NO_INTERVAL
 
     rows = [{"model": m, **{k: (f"{v['value']:.3f}" if k in NO_INTERVAL else
+                                report.f1_figure(m, v) if k == "f1" else
                                 figure(v, not_measured(k, report.positive)))
                             for k, v in report.overall[m].items()}}
             for m in report.models]

@@ -56,8 +56,9 @@ def web_next_step(status: dict[str, Any], queue_open: int) -> tuple[str, str | N
         if not by["items"]["done"]:
             return ("Set up the project: what it is for, and the labels.", "/stages/project",
                     "Set up the project")
-        return ("State the need in words: ask whoever set the project up to fill in "
-                "[project] need in glamlab.toml.", None, "")
+        return ("State the need in words: an admin writes it on the Project page, in a "
+                "sentence (what the project is for).", "/stages/project#need-form",
+                "Write the need")
     if status.get("modality") == "tabular":  # the same steps as glamlab status's
         return _tabular_web_step(status, by, queue_open)
     if not by["items"]["done"]:

@@ -208,6 +208,22 @@ def project_save(request: Request, form: FormData = Depends(form_of),
     return RedirectResponse("/stages/items?" + urlencode({"created": "1"}), 303)
 
 
+@router.post("/stages/project/need")
+def need_save(request: Request, form: FormData = Depends(form_of),
+              user: User = Depends(writer("admin", "write the project's need"))) -> Response:
+    """The need alone, in a sentence: an admin writes or changes it at any time (the
+    rest of the project is fixed once it holds items). Kept as ``[project] need`` in
+    glamlab.toml."""
+    ws = request.app.state.ws
+    need = " ".join(str(form.get("need") or "").split())[:500]
+    if not need:
+        raise GlamlabError("the need is empty",
+                           hint="write in a sentence what the project is for")
+    ws.card.need = need
+    ws.save_card()
+    return RedirectResponse("/stages/project?" + urlencode({"saved": "need"}), 303)
+
+
 # -- bringing items in ----------------------------------------------------------------
 def _items_ctx(request: Request, **extra: Any) -> dict[str, Any]:
     from ...tasks import uploads

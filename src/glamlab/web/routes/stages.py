@@ -63,9 +63,12 @@ def stage_names(kind: TaskKind) -> dict[str, str]:
 
 def project_stages(request: Request) -> dict[str, str]:
     """The stages every page of this project lists: :func:`stage_names`, and a tabular
-    project's "Retrain from outcomes" (outcomes arrive: retrain on them)."""
+    project's "Retrain from outcomes" (outcomes arrive: retrain on them). A tabular
+    project has no trends to show (they count labels of texts and images): its rows over
+    time are the backtest's months and monitoring's windows, so Trends is not listed."""
     stages = stage_names(request.app.state.kind)
     if request.app.state.ws.card.modality == "tabular":
+        stages = {k: v for k, v in stages.items() if k != "trends"}
         stages = {**stages, "retrain": "Retrain from outcomes"}
     return stages
 
@@ -189,7 +192,7 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
     """The evaluate page; after a refused backtest form, with its ``problem`` beside the
     form and the form as it was sent (``asked``), status 400."""
     from ... import review
-    from ...evaluation.backtest import NOT_MEASURED, not_measured
+    from ...evaluation.backtest import NOT_MEASURED, never_yes, not_measured
     from ...predictors.services import describe
     from ...tasks.calendar import last_day
     from ...tasks.splits import ungrouped_split
@@ -214,6 +217,8 @@ def _evaluate(request: Request, *, asked: FormData | None = None,
         # the F1 of a month in which nobody cancelled: nothing to find, not "none found"
         "backtest_unmeasured": {"f1": not_measured("f1", overview._positive_outcome(ws))}
         if tabular else {},
+        # why a baseline's F1 is 0 [0, 0]: it never predicts the outcome on any row
+        "backtest_never_yes": never_yes(overview._positive_outcome(ws)) if tabular else "",
         "board": overview._section("Leaderboard", overview.leaderboard, ws),
         "labelling": review.labelling_counts(ws), "services": describe(ws),
         "relabelled": _relabelled(ws),
@@ -512,6 +517,7 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
     from ...actions.export import (
         WEB_ID_FIX,
         asked_meta,
+        chance_column,
         detail_meta,
         export_model_note,
         spreadsheet_id_warning,
@@ -559,6 +565,9 @@ def export_page(request: Request, user: User = Depends(page_user)) -> Response:
                                      "layered_formats": layered,
                                      "positive_label": ws.card.positive_label,
                                      "entity_export": ws.card.kind == "entities",
+                                     # what a tabular project's rows always carry (not a
+                                     # text project's title and start of the text)
+                                     "chance_column": (chance_column(ws) or ("",))[0],
                                      "no_iiif": NO_IIIF if exports_spans(ws, "iiif")
                                      and "iiif" not in formats else "",
                                      "stale_warning": stale, "check": check,
@@ -688,6 +697,10 @@ def _remove(folder: Path) -> None:
 #: the windows of a tabular project's monitoring, in words
 WINDOW_WORDS = {"auto": "weeks, or months when weeks hold too few rows",
                 "week": "weeks (Monday to Sunday)", "month": "months"}
+#: the same, as the Monitoring page's sentence says how the rows are compared
+WINDOW_SENTENCES = {"auto": "week by week, or month by month where a week holds too few "
+                            "rows to judge",
+                    "week": "week by week (Monday to Sunday)", "month": "month by month"}
 
 
 def _monitoring_choice(ws: Any) -> dict[str, Any] | None:
@@ -703,6 +716,7 @@ def _monitoring_choice(ws: Any) -> dict[str, Any] | None:
     except Exception:  # noqa: BLE001 - no rows yet: no column to name
         date_column = None
     return {"window": str(section.get("window") or "auto"), "words": WINDOW_WORDS,
+            "sentences": WINDOW_SENTENCES,
             "date_column": date_column}
 
 
