@@ -78,6 +78,15 @@ def test_an_admin_writes_the_need_in_the_web_app(make_ws: Any, tmp_path: Path) -
         assert r.status_code == 303, r.text
         assert app.state.ws.card.need == "Sell the places no-shows free"
         assert "Sell the places no-shows free" in c.get("/stages/project").text
+        # who wrote it, and what it said before, in the audit log
+        import sqlalchemy as sa
+
+        a = ws.store.t.audit_log
+        with ws.store.read() as conn:
+            rows = conn.execute(sa.select(a.c.actor, a.c.details)
+                                .where(a.c.action == "project.need")).all()
+        assert [(r.actor, r.details) for r in rows] == [
+            ("ada", {"need": "Sell the places no-shows free", "before": ""})]
     with TestClient(app) as v:
         login(v, "val")
         assert 'id="need-form"' not in v.get("/stages/project").text

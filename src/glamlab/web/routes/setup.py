@@ -219,8 +219,11 @@ def need_save(request: Request, form: FormData = Depends(form_of),
     if not need:
         raise GlamlabError("the need is empty",
                            hint="write in a sentence what the project is for")
+    before = ws.card.need
     ws.card.need = need
     ws.save_card()
+    with ws.store.write() as conn:  # who wrote it, and what it said before
+        ws.store.audit(conn, user.username, "project.need", None, need=need, before=before)
     return RedirectResponse("/stages/project?" + urlencode({"saved": "need"}), 303)
 
 
