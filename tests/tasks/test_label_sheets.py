@@ -44,7 +44,7 @@ def test_a_semicolon_sheet_without_the_label_column_names_its_columns(ws, tmp_pa
     with pytest.raises(LabelError) as info:
         import_labels(ws, f)
     assert "'label'" in info.value.message and "id, étiquette" in info.value.message
-    assert "--label-column" in (info.value.hint or "")
+    assert "label_column=" in (info.value.hint or "")  # Python is told its argument
     assert import_labels(ws, f, label_column="étiquette").items == 1
 
 
