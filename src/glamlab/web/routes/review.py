@@ -462,19 +462,22 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     # the linker's link of the row's span as the server has it now (the linker may have
     # run again since the page was made): the one rule POST /api/decisions keeps too, so
     # whose a link is (link_by) never comes from a form field
-    linked = None
-    if action == "correct" and ws.card.kind == "entities":
+    # and what the model predicted: the queue row's label, never a posted field (a stale
+    # or forged page would turn a correction into an accept, or an accept into a correction)
+    linked, row = None, None
+    if action == "correct":
+        row = review.queue_item(ws, queue_id)
+    if row is not None and ws.card.kind == "entities":
         from ...actions.link import linker_link
 
-        linked = linker_link(ws, review.queue_item(ws, queue_id))
+        linked = linker_link(ws, row)
     if moved is not None:  # a span whose boundaries the reviewer fixed
         value = moved
     if link is not None:  # saved with its link: the record the reviewer chose (or NIL)
         value = {**(value if isinstance(value, dict) else {}), "authority_id": link}
     label = str(form.get(f"label_{queue_id}") or "") or None
-    if action == "correct" and label is not None and moved is None and link in (None, linked):
-        row_label = str(form.get(f"predicted_{queue_id}") or "")
-        if label == row_label:  # "correcting" to the predicted label is accepting it
+    if row is not None and label is not None and moved is None and link in (None, linked):
+        if label == row["label"]:  # "correcting" to the predicted label is accepting it
             action = "accept"
     correct = action == "correct"
     if correct and link is None and linked is not None:
@@ -545,8 +548,11 @@ def queue_find_record(request: Request, form: FormData = Depends(form_of),
     if not row.isdigit():
         raise HTTPException(422, "no review row named: reload the queue")
     query = " ".join(str(form.get(f"find_{row}") or "").split())[:200]
-    label = str(form.get(f"predicted_{row}") or "") or None
     ws = request.app.state.ws
+    try:  # the records of the predicted type first: the queue row's, as the server has it
+        label = review.queue_item(ws, int(row)).get("label") or None
+    except review.NotFound:  # (a row gone: the search is not narrowed)
+        label = None
     records = search_authority(ws, query, label=label) if query else []
     back = _queue_view(form, ws.card.labels)
     page = _queue(request, user, **back, kind="", status=200,
