@@ -446,6 +446,22 @@ def _moved_span(form: FormData, queue_id: int, value: Any) -> dict[str, Any] | N
     return new
 
 
+def _same_span(posted: Any, predicted: Any) -> bool:
+    """Whether the span a correction posts (``value_ID``: its offsets and layer) is the
+    queue row's as the server has it (True where neither is a span: a label). Only then
+    is a correction to the predicted type an accept: other offsets are the reviewer's
+    (or a stale page's), saved as a correction, which is checked against the text."""
+    from ...tasks.spans.model import MAIN_LAYER
+
+    if not isinstance(posted, dict) or not isinstance(predicted, dict):
+        return not isinstance(posted, dict)
+
+    def where(v: dict[str, Any]) -> tuple[Any, Any, Any]:
+        return v.get("start"), v.get("end"), v.get("layer") or MAIN_LAYER
+
+    return where(posted) == where(predicted)
+
+
 @router.post("/queue/decide")
 def queue_decide(request: Request, form: FormData = Depends(form_of),
                  user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
@@ -476,7 +492,8 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     if link is not None:  # saved with its link: the record the reviewer chose (or NIL)
         value = {**(value if isinstance(value, dict) else {}), "authority_id": link}
     label = str(form.get(f"label_{queue_id}") or "") or None
-    if row is not None and label is not None and moved is None and link in (None, linked):
+    if (row is not None and label is not None and moved is None and link in (None, linked)
+            and _same_span(value, row.get("value"))):
         if label == row["label"]:  # "correcting" to the predicted label is accepting it
             action = "accept"
     correct = action == "correct"
