@@ -204,3 +204,24 @@ def test_the_help_says_the_workbooks_score_is_a_number(make_ws, tmp_path, capsys
     first = {h: c for h, c in zip(header, sheet[2], strict=True)}
     assert first["score"].data_type == "n" and isinstance(first["score"].value, float)
     assert {first[c].data_type for c in ("queue_id", "version", "item_id", "title")} == {"s"}
+
+
+def test_by_where_no_user_reviews_yet_names_the_fix(make_ws, tmp_path, capsys):
+    """A workspace whose users only read (no reviewer, no admin): the refusal of --by
+    named the users who review as "none"; it now says how to add one."""
+    from glamlab.auth import add_user
+
+    ws = _queued(make_ws, tmp_path)
+    add_user(ws, "vic", "a-long-password", "viewer")
+    filled = _filled(ws, tmp_path, capsys)
+    code, _o, err = run_cli(capsys, ws, "review", "import", str(filled), "--by", "maria")
+    said = " ".join(err.split())
+    assert code == 2, err
+    assert "none" not in said, err
+    assert "no user of this workspace reviews yet" in said, err
+    assert "glamlab users add maria --role reviewer" in said, err
+    code, _o, err = run_cli(capsys, ws, "review", "import", str(filled), "--by", "vic")
+    said = " ".join(err.split())
+    assert code == 2 and "vic is a viewer" in said and "none" not in said, err
+    assert "glamlab users add vic --role reviewer --replace" in said, err
+    assert _decisions(ws) == []

@@ -146,6 +146,43 @@ def test_hipe_bad_lines_are_reported_with_their_numbers(tmp_path):
     assert docs[0].text == "Paris est beau"
 
 
+def test_hipe_and_webanno_read_nil_in_any_case_as_nil(tmp_path):
+    """``nil`` or ``Nil`` in a file's link column is NIL, the one spelling stored, as the
+    page, the API and JSONL read it (before: HIPE and WebAnno kept it as a record id
+    ``nil``, which no authority file has); spaces around an id are dropped."""
+    hipe = tmp_path / "links-fr.tsv"
+    hipe.write_text(
+        "TOKEN\tNE-COARSE-LIT\tNE-COARSE-METO\tNE-FINE-LIT\tNE-FINE-METO\tNE-FINE-COMP\t"
+        "NE-NESTED\tNEL-LIT\tNEL-METO\tMISC\n"
+        "# hipe2022:document_id = d1\n"
+        "# hipe2022:dataset = newseye\n"
+        "# hipe2022:language = fr\n"
+        "Paris\tB-loc\tB-org\tO\tO\tO\tO\tnil\tNil\t_\n"
+        "et\tO\tO\tO\tO\tO\tO\t_\t_\t_\n"
+        "Lyon\tB-loc\tO\tO\tO\tO\tO\tQ456\t_\t_\n"
+        "et\tO\tO\tO\tO\tO\tO\t_\t_\t_\n"
+        "Metz\tB-loc\tO\tO\tO\tO\tO\tNIL\t_\tEndOfSentence\n",
+        encoding="utf-8")
+    problems: list[tuple[int, str]] = []
+    [doc] = read_hipe(hipe, problems=problems)
+    assert not problems
+    assert [(s.text, s.layer, s.authority_id) for s in doc.spans] == [
+        ("Paris", "entity", "NIL"), ("Lyon", "entity", "Q456"), ("Metz", "entity", "NIL"),
+        ("Paris", "metonymic", "NIL")]
+    webanno = tmp_path / "links.tsv"
+    webanno.write_text(
+        "#FORMAT=WebAnno TSV 3.3\n"
+        "#T_SP=de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity|identifier|value\n\n\n"
+        "#Text=Paris et Lyon et Metz\n"
+        "1-1\t0-5\tParis\tnil\tLOC\t\n1-2\t6-8\tet\t_\t_\t\n"
+        "1-3\t9-13\tLyon\tQ456\tLOC\t\n1-4\t14-16\tet\t_\t_\t\n"
+        "1-5\t17-21\tMetz\tNiL\tLOC\t\n", encoding="utf-8")
+    [doc] = read_webanno(webanno, problems=problems)
+    assert not problems
+    assert [(s.text, s.authority_id) for s in doc.spans] == [
+        ("Paris", "NIL"), ("Lyon", "Q456"), ("Metz", "NIL")]
+
+
 def test_hipe_says_which_of_dataset_and_language_is_missing_and_the_fix(make_ws, tmp_path):
     from glamlab.errors import LabelError
     from glamlab.tasks.spans import import_spans

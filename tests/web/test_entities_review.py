@@ -1733,3 +1733,44 @@ def test_each_card_shows_its_own_span_in_view_on_a_long_text_in_a_real_browser(
         page.keyboard.press("j")
         assert cards.nth(1).evaluate(in_view)[1]
         assert not errors, errors
+
+
+def test_the_predicted_type_comes_from_the_queue_row(entities_ws: Any) -> None:
+    """Whether "Save type and boundaries" is an accept is told by the queue row's type
+    as the server has it, never by a posted ``predicted_ID`` (a stale or forged page):
+    another type, the page saying the model predicted it, is saved as the reviewer's
+    correction (before: accepted, the model's type saved); the model's own type, the page
+    saying it predicted another, is an accept."""
+    from fastapi.testclient import TestClient
+
+    from glamlab import review
+    from glamlab.tasks.spans import gold_spans
+    from glamlab.tasks.splits import split_of
+    from glamlab.web import create_app
+
+    ws = entities_ws
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        splits = split_of(ws)
+        rows = [r for r in c.get("/api/queue?limit=200").json()
+                if splits.get(r["item_id"]) != "test"]
+        a = rows[0]
+        b = next(r for r in rows if r["item_id"] != a["item_id"])
+        done = {}
+        for row, label, forged in ((a, "ORG" if a["label"] != "ORG" else "LOC", None),
+                                   (b, b["label"], "ORG" if b["label"] != "ORG" else "LOC")):
+            v = row["value"]
+            r = c.post("/queue/decide", data={
+                "csrf": csrf_of(c), "one": f"{row['id']}:{row['version']}:correct",
+                f"label_{row['id']}": label, f"predicted_{row['id']}": forged or label,
+                f"value_{row['id']}": json.dumps({"start": v["start"], "end": v["end"]})},
+                follow_redirects=False)
+            assert r.status_code == 303, r.text
+            done[row["id"]] = label
+    for row, action in ((a, "correct"), (b, "accept")):
+        v = row["value"]
+        got = {d["queue_id"]: d for d in review.list_decisions(ws, item_id=row["item_id"])}
+        assert got[row["id"]]["action"] == action, got[row["id"]]
+        gold = gold_spans(ws, [row["item_id"]])[row["item_id"]]
+        assert (v["start"], v["end"], done[row["id"]]) in {(s.start, s.end, s.label)
+                                                           for s in gold}

@@ -116,6 +116,35 @@ def test_correcting_to_the_predicted_label_accepts(client_for: Any, queued_ws: A
     assert review.list_decisions(queued_ws, item_id=row["item_id"])[0]["action"] == "accept"
 
 
+def test_what_the_model_predicted_comes_from_the_queue_row(client_for: Any,
+                                                           queued_ws: Any) -> None:
+    """Whether a "correction" is an accept is told by the queue row's label as the
+    server has it, never by a field the page posts (``predicted_ID``, once a hidden
+    field): a stale or forged page turns neither a correction into an accept (which
+    would save the model's label, not the reviewer's) nor the reverse."""
+    rey = client_for("rey")
+    rows = rey.get("/api/queue?limit=2").json()
+    a, b = rows[0], rows[1]
+    other_a = next(lab for lab in queued_ws.card.labels if lab != a["label"])
+    other_b = next(lab for lab in queued_ws.card.labels if lab != b["label"])
+    page = rey.get("/queue").text
+    assert 'name="predicted_' not in page  # the page no longer sends one
+    # the model's label, the page saying it predicted another: an accept
+    r = rey.post("/queue/decide", data={
+        "one": f"{a['id']}:{a['version']}:correct", f"label_{a['id']}": a["label"],
+        f"predicted_{a['id']}": other_a, "csrf": csrf_of(rey)}, follow_redirects=False)
+    assert r.status_code == 303 and "done=accept" in r.headers["location"]
+    got = review.list_decisions(queued_ws, item_id=a["item_id"])[0]
+    assert (got["action"], got["label"]) == ("accept", a["label"])
+    # another label, the page saying the model predicted it: a correction to it
+    r = rey.post("/queue/decide", data={
+        "one": f"{b['id']}:{b['version']}:correct", f"label_{b['id']}": other_b,
+        f"predicted_{b['id']}": other_b, "csrf": csrf_of(rey)}, follow_redirects=False)
+    assert r.status_code == 303 and "done=correct" in r.headers["location"]
+    got = review.list_decisions(queued_ws, item_id=b["item_id"])[0]
+    assert (got["action"], got["label"]) == ("correct", other_b)
+
+
 def test_destructive_admin_actions_ask_first(client_for: Any, queued_ws: Any) -> None:
     from glamlab.auth import get_user
     from glamlab.registry import list_models

@@ -784,8 +784,12 @@ def _plan(ws: Workspace, *, model: str | None, dry_run: bool, actor: str,
             # texts whose complete gold spans settle every predicted span of them
             span_gold = complete_span_gold_items(conn, reviewed)
             # the spans people saved on the other texts settle the predicted spans over
-            # the same words (glamlab.tasks.spans.saved): not queued
-            saved = _people_spans(ws, conn, kind, [i for i in reviewed if i not in span_gold])
+            # the same words (glamlab.tasks.spans.saved): not queued, and one the policy
+            # accepts that a person's span there says otherwise of is not written
+            # (_overruled_by_gold)
+            marked = sorted({d.item.item_id for d in batch if d.action in ("review", "accept")}
+                            - span_gold)
+            saved = _people_spans(ws, conn, kind, marked)
             if kind.name == "entities":
                 accepted_gold = complete_span_gold_items(
                     conn, sorted({d.item.item_id for d in batch if d.action == "accept"}))
@@ -1214,7 +1218,7 @@ def _write_batch(ws: Workspace, mv: ModelVersion, policy: Policy, batch: list[De
                     rq.c.kind == "prediction", rq.c.status == "open")):
                 open_ids.setdefault(queued(r.item_id, r.label, r.value), []).append(int(r.id))
         open_rq = set(open_ids)
-        overruled = _overruled_by_gold(ws, conn, kind, batch, people)
+        overruled = _overruled_by_gold(ws, conn, kind, batch, people, saved)
         settled_rows: list[int] = []
         new_mm: list[dict[str, Any]] = []
         new_rq: list[dict[str, Any]] = []
@@ -1349,15 +1353,19 @@ def _mark_overruled(ws: Workspace, kind: TaskKind[Any, Any], field: str,
 
 
 def _overruled_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
-                       batch: list[Decision], people: dict[str, list[Any]]) -> set[int]:
+                       batch: list[Decision], people: dict[str, list[Any]],
+                       saved: dict[str, list[Any]] | None = None) -> set[int]:
     """The ``id()`` of the batch's accepted candidates a person's gold overrules, no
     person having decided on them (their decision comes first, as in the export): in a
     classification project a label the item's gold labels in force do not give, where
     they are its whole set (:meth:`~glamlab.store.queue.ItemGold.whole`); in an entities
     project a span its text's complete gold spans do not hold
-    (:func:`.export.complete_gold`). Every export says the person's value for them
-    (:func:`.export._gold_verdicts`), so :func:`_write_batch` does not write them as
-    machine metadata."""
+    (:func:`.export.complete_gold`), or, on another text, a span over words a person
+    saved as another entity (``saved``: :func:`_people_spans`, the rule that settles a
+    span to review, :func:`glamlab.tasks.spans.saved.settled_by_person`: a text a
+    person marked is not marked again by the model against them). Every export says the
+    person's value for them (:func:`.export._gold_verdicts`), so :func:`_write_batch`
+    does not write them as machine metadata."""
     accepted = [d for d in batch if d.action == "accept" and person_decision(
         people.get(d.item.item_id), d.label, d.value,
         one_value=kind.one_value_per_item) is None]
@@ -1370,11 +1378,18 @@ def _overruled_by_gold(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, A
         return {id(d) for d in accepted if (g := gold.get(d.item.item_id)) is not None
                 and d.label not in g.labels and g.whole(multi)}
     if kind.name == "entities":
+        from ..tasks.spans.saved import settled_by_person
         from .export import _gold_holds, complete_gold
 
         whole = complete_gold(ws, conn, sorted(ids))
-        return {id(d) for d in accepted if d.item.item_id in whole
-                and not _gold_holds(kind, d.candidate, whole[d.item.item_id][2])}
+        out = {id(d) for d in accepted if d.item.item_id in whole
+               and not _gold_holds(kind, d.candidate, whole[d.item.item_id][2])}
+        for d in accepted:
+            if d.item.item_id not in whole and saved and (by := settled_by_person(
+                    saved.get(d.item.item_id), d.label, d.value)) is not None \
+                    and not by.holds:
+                out.add(id(d))
+        return out
     return set()
 
 

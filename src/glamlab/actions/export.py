@@ -713,7 +713,6 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
                   if kind.name == "single-label" else [])
     if not review and not accepted and not rejected and not suppressed:
         return {}
-    ids = sorted({batch[n].item.item_id for n in review})
     st = ws.store.t
     # the items' gold labels in force: those the policy sends to review, and in a
     # classification project those it accepts (a person's label wins over them)
@@ -739,7 +738,9 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
             settled_by_person,
         )
 
-        others = [i for i in ids if i not in whole]
+        # (and one the policy accepts: act does not write it where the person's span
+        # says otherwise, glamlab.actions.act._overruled_by_gold)
+        others = sorted({batch[n].item.item_id for n in (*review, *accepted)} - set(whole))
         people = {**decided_on_test_texts(ws, conn, others),
                   **people_spans(ws, conn, others)}
         rq = st.review_queue
@@ -762,6 +763,12 @@ def _gold_verdicts(ws: Workspace, conn: sa.Connection, kind: TaskKind[Any, Any],
         elif d.item.item_id in whole:
             who, at, spans = whole[d.item.item_id]
             out[n] = GoldVerdict(_gold_holds(kind, d.candidate, spans), who, at, spans=True)
+        elif people and (by := settled_by_person(people.get(d.item.item_id), d.label,
+                                                 d.value)) is not None:
+            # words a person saved as an entity: theirs wins over the model's span, held
+            # (confirmed by them) or not (not an entity), as a span to review over them
+            out[n] = GoldVerdict(by.holds, str(by.saved.who), by.saved.at, spans=True,
+                                 why=by.reason(), decision=by.saved.decision or "gold")
     for n in suppressed:
         d = batch[n]
         if (g := labelled.get(d.item.item_id)) is not None and (

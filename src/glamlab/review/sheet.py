@@ -377,7 +377,7 @@ def check_reviewer(ws: Workspace, by: str) -> str:
     if not users:
         return by
     deciders = sorted(n for n, role in users.items() if role in ("reviewer", "admin"))
-    known = ", ".join(deciders) or "none"
+    known = ", ".join(deciders)
     if by not in users:
         same = [n for n in users if n.casefold() == by.casefold()]
         if same:
@@ -386,13 +386,18 @@ def check_reviewer(ws: Workspace, by: str) -> str:
         raise LabelError(
             f"no user {by!r} in this workspace, so no decision would say who made it; "
             "nothing was recorded",
-            hint=f"name one of the users who review: {known}; or add {by} first "
-                 f"(glamlab users add {by} --role reviewer)")
+            # (no user reviews yet: the one fix is to add one, not to name "none")
+            hint=(f"name one of the users who review: {known}; or add {by} first "
+                  f"(glamlab users add {by} --role reviewer)" if deciders else
+                  f"no user of this workspace reviews yet: add {by} as a reviewer first "
+                  f"(glamlab users add {by} --role reviewer)"))
     if users[by] not in ("reviewer", "admin"):
         raise LabelError(
             f"{by} is a {users[by]} and cannot decide review-queue rows; nothing was recorded",
-            hint=f"name one of the users who review ({known}), or give {by} the reviewer "
-                 f"role (glamlab users add {by} --role reviewer --replace)")
+            hint=(f"name one of the users who review ({known}), or give {by} the reviewer "
+                  f"role (glamlab users add {by} --role reviewer --replace)" if deciders else
+                  f"no user of this workspace reviews yet: give {by} the reviewer role "
+                  f"(glamlab users add {by} --role reviewer --replace)"))
     return by
 
 

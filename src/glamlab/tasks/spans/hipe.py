@@ -20,7 +20,7 @@ What becomes of it:
   them: ``pro¬`` / ``posé``). OCR noise and hyphenation (``¬``) are kept. This is exactly how the shared ``labels.csv`` of
   ``data/ner`` was built, with the same item ids (``<dataset>-<lang>-<document>-s000``).
 - spans come from the BIO tags: ``NE-COARSE-LIT`` is the main layer (``entity``), with
-  ``NEL-LIT`` as the authority id (a Wikidata QID, or ``NIL``) and ``NE-FINE-LIT`` kept as
+  ``NEL-LIT`` as the authority id (a Wikidata QID, or ``NIL``, read in any case) and ``NE-FINE-LIT`` kept as
   ``attrs["fine"]``; ``NE-COARSE-METO`` (with ``NEL-METO``) is the ``metonymic`` layer and
   ``NE-NESTED`` the ``nested`` layer. ``_`` (not annotated in this dataset) reads as ``O``.
   An ``I-`` tag that does not continue an entity of its type starts one (as the HIPE
@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import LabelError, MissingDependency
-from .model import MAIN_LAYER, Span, SpanDoc
+from .model import MAIN_LAYER, Span, SpanDoc, typed_authority_id
 
 FORMAT = "hipe"
 COLUMNS = ("TOKEN", "NE-COARSE-LIT", "NE-COARSE-METO", "NE-FINE-LIT", "NE-FINE-METO",
@@ -288,7 +288,10 @@ def _build(tokens: list[_Token], *, line_breaks: bool, types: Mapping[str, str |
             if first == 0 and tokens[0].tags[column].startswith("I-"):
                 attrs["continued"] = True  # cut by a sentence boundary inside the entity
             spans.append(Span(start=start, end=end, label=label, layer=layer,
-                              authority_id=None if link in _EMPTY else link,
+                              # nil in any case is NIL (as the page, the API
+                              # and JSONL read it)
+                              authority_id=None if link in _EMPTY
+                              else typed_authority_id(link),
                               text=text[start:end], attrs=attrs))
             lines.append(tokens[first].line)
     return text, spans, lines

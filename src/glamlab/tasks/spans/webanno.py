@@ -23,9 +23,9 @@ The format (INCEpTION's user guide, "WebAnno TSV 3.3 File format"):
 
 Entities are the named-entity layer ``de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity``
 with its features ``value`` (the type: a span's label) and ``identifier`` (the linked
-record: its authority id); other layers and columns are read past. A different span layer
-(a custom ``webanno.custom.Entity|label`` layer, say) is read with ``layer=`` and
-``label_feature=``.
+record: its authority id, ``nil`` in any case read as NIL); other layers and columns are
+read past. A different span layer (a custom ``webanno.custom.Entity|label`` layer, say)
+is read with ``layer=`` and ``label_feature=``.
 
 :func:`write_webanno` writes one item as a document INCEpTION imports: one sentence a
 line of the text (a line break inside an entity keeps the lines together), tokens split
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import IO
 
 from ...errors import LabelError
-from .model import MAIN_LAYER, Span, SpanDoc, shown
+from .model import MAIN_LAYER, Span, SpanDoc, shown, typed_authority_id
 
 FORMAT = "webanno"
 NAMED_ENTITY = "de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity"
@@ -350,8 +350,9 @@ def read_webanno(path: str | Path, *, item_id: str | None = None, layer: str = N
             problems.append((a.line, f"the entity {shown(text[b:e])} has no {label_feature} "
                                      "(no type)"))
             continue
-        spans.append(Span(start=b, end=e, label=a.label, authority_id=a.identifier,
-                          text=text[b:e]))
+        # nil in any case is NIL (as the page, the API and JSONL read it)
+        spans.append(Span(start=b, end=e, label=a.label,
+                          authority_id=typed_authority_id(a.identifier), text=text[b:e]))
         span_lines.append(a.line)
     if text.endswith("\n"):
         text = text[:-1]  # INCEpTION ends every sentence with a line break

@@ -446,6 +446,22 @@ def _moved_span(form: FormData, queue_id: int, value: Any) -> dict[str, Any] | N
     return new
 
 
+def _same_span(posted: Any, predicted: Any) -> bool:
+    """Whether the span a correction posts (``value_ID``: its offsets and layer) is the
+    queue row's as the server has it (True where neither is a span: a label). Only then
+    is a correction to the predicted type an accept: other offsets are the reviewer's
+    (or a stale page's), saved as a correction, which is checked against the text."""
+    from ...tasks.spans.model import MAIN_LAYER
+
+    if not isinstance(posted, dict) or not isinstance(predicted, dict):
+        return not isinstance(posted, dict)
+
+    def where(v: dict[str, Any]) -> tuple[Any, Any, Any]:
+        return v.get("start"), v.get("end"), v.get("layer") or MAIN_LAYER
+
+    return where(posted) == where(predicted)
+
+
 @router.post("/queue/decide")
 def queue_decide(request: Request, form: FormData = Depends(form_of),
                  user: User = Depends(writer("reviewer", "decide review items"))) -> Response:
@@ -467,19 +483,23 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     # the linker's link of the row's span as the server has it now (the linker may have
     # run again since the page was made): the one rule POST /api/decisions keeps too, so
     # whose a link is (link_by) never comes from a form field
-    linked = None
-    if action == "correct" and ws.card.kind == "entities":
+    # and what the model predicted: the queue row's label, never a posted field (a stale
+    # or forged page would turn a correction into an accept, or an accept into a correction)
+    linked, row = None, None
+    if action == "correct":
+        row = review.queue_item(ws, queue_id)
+    if row is not None and ws.card.kind == "entities":
         from ...actions.link import linker_link
 
-        linked = linker_link(ws, review.queue_item(ws, queue_id))
+        linked = linker_link(ws, row)
     if moved is not None:  # a span whose boundaries the reviewer fixed
         value = moved
     if link is not None:  # saved with its link: the record the reviewer chose (or NIL)
         value = {**(value if isinstance(value, dict) else {}), "authority_id": link}
     label = str(form.get(f"label_{queue_id}") or "") or None
-    if action == "correct" and label is not None and moved is None and link in (None, linked):
-        row_label = str(form.get(f"predicted_{queue_id}") or "")
-        if label == row_label:  # "correcting" to the predicted label is accepting it
+    if (row is not None and label is not None and moved is None and link in (None, linked)
+            and _same_span(value, row.get("value"))):
+        if label == row["label"]:  # "correcting" to the predicted label is accepting it
             action = "accept"
     correct = action == "correct"
     if correct and link is None and linked is not None:
@@ -550,8 +570,11 @@ def queue_find_record(request: Request, form: FormData = Depends(form_of),
     if not row.isdigit():
         raise HTTPException(422, "no review row named: reload the queue")
     query = " ".join(str(form.get(f"find_{row}") or "").split())[:200]
-    label = str(form.get(f"predicted_{row}") or "") or None
     ws = request.app.state.ws
+    try:  # the records of the predicted type first: the queue row's, as the server has it
+        label = review.queue_item(ws, int(row)).get("label") or None
+    except review.NotFound:  # (a row gone: the search is not narrowed)
+        label = None
     records = search_authority(ws, query, label=label) if query else []
     back = _queue_view(form, ws.card.labels)
     page = _queue(request, user, **back, kind="", status=200,
