@@ -176,3 +176,14 @@ def test_the_iiif_provenance_body_and_an_older_decision():
     assert "confirmed_from" not in json.loads(provenance_text({**row, "confirmed_from": None}))
     assert decision_source(None) is None and decision_source({}) is None
     assert decision_source({"file": "a.xlsx"}) == "review import of a.xlsx"
+
+
+def test_the_export_page_says_what_the_column_holds(decided):
+    import html
+    import re
+
+    _ws, client, _web, _imported, _words = decided
+    page = client("rey").get("/stages/export").text
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert ("Where decisions were filled in a spreadsheet and brought in from it, "
+            "confirmed_from names that file") in words

@@ -2,7 +2,9 @@
 
 Every row carries its provenance: the model name and version, the score, the run, the
 prediction, when it was predicted and written, and ``confirmed_by`` (empty until a person
-confirms). A reviewer's latest decision on the candidate wins over the policy, whether it
+confirms), with ``confirmed_at`` and ``confirmed_from`` (where a reviewer's decision came
+from: the file ``glamlab review import`` read, :func:`decision_source`; empty for the web
+queue's). A reviewer's latest decision on the candidate wins over the policy, whether it
 was made on this prediction or an earlier one of the item (:mod:`.people`: after a forced
 run or a new champion): an accept exports ``action=accept`` with ``confirmed_by``, a
 correction exports the person's value (``origin=person``, ``predicted_value`` keeps the
