@@ -2,7 +2,9 @@
 
 Every row carries its provenance: the model name and version, the score, the run, the
 prediction, when it was predicted and written, and ``confirmed_by`` (empty until a person
-confirms). A reviewer's latest decision on the candidate wins over the policy, whether it
+confirms), with ``confirmed_at`` and ``confirmed_from`` (where a reviewer's decision came
+from: the file ``glamlab review import`` read, :func:`decision_source`; empty for the web
+queue's). A reviewer's latest decision on the candidate wins over the policy, whether it
 was made on this prediction or an earlier one of the item (:mod:`.people`: after a forced
 run or a new champion): an accept exports ``action=accept`` with ``confirmed_by``, a
 correction exports the person's value (``origin=person``, ``predicted_value`` keeps the
@@ -148,7 +150,8 @@ def entities_refusal(fmt: str) -> str:
             f"{', '.join(fits[:-1])} or {fits[-1]} (one row or annotation per mention)")
 COLUMNS = ["item_id", "uri", "field", "value", "origin", "action", "score", "model",
            "model_version", "run_id", "prediction_id", "reason", "safety", "predicted_at",
-           "written_at", "confirmed_by", "confirmed_at", "decision", "predicted_value"]
+           "written_at", "confirmed_by", "confirmed_at", "decision", "predicted_value",
+           "confirmed_from"]
 # id columns are never altered in a CSV (they must keep joining); see glamlab.sheets
 ID_COLUMNS = ("item_id", "run_id", "prediction_id", "model_version")
 # what a curator needs beside a value to check it: the item's title and the start of its
@@ -167,6 +170,8 @@ EXTENSION_CONTEXT: dict[str, Any] = {
     "field": {"@id": "glamlab:field"},
     "confirmedBy": {"@id": "glamlab:confirmedBy"},
     "confirmedAt": {"@id": "glamlab:confirmedAt", "@type": XSD_DATETIME},
+    # where the reviewer's decision came from: the file ``glamlab review import`` read
+    "confirmedFrom": {"@id": "glamlab:confirmedFrom"},
     # the item metadata fields asked for, on the target: a list of {label, value} pairs
     # (rdfs:label and rdf:value in the Web Annotation context), as IIIF's metadata
     "metadata": {"@id": "glamlab:metadata", "@container": "@list"},
@@ -224,6 +229,22 @@ def columns(kind: TaskKind[Any, Any]) -> list[str]:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value is not None else None
+
+
+def decision_source(source: Any) -> str | None:
+    """A reviewer's decision's source (``decisions.source``) as the export's
+    ``confirmed_from`` says it: ``review import of NAME (sha256 HEX)`` for a decision
+    ``glamlab review import`` brought in from a file; None (an empty cell) for one made
+    on the web queue or through its API, and for a decision recorded before glamlab kept
+    where it came from (an older workspace's: its file is named in the audit log)."""
+    if source is None or source == "" or source == {}:
+        return None
+    if isinstance(source, dict) and source.get("file"):
+        sha = source.get("sha256")
+        return f"review import of {source['file']}" + (f" (sha256 {sha})" if sha else "")
+    if isinstance(source, str):
+        return source
+    return json.dumps(source, ensure_ascii=False, sort_keys=True)
 
 
 def iter_rows(ws: Workspace, *, model: str | None = None,
@@ -566,6 +587,7 @@ def _gold_row(kind: TaskKind[Any, Any], item: Item, field: str, label: str, who:
         "model_version": None, "run_id": None, "prediction_id": None, "reason": reason,
         "safety": None, "predicted_at": None, "written_at": None, "confirmed_by": who,
         "confirmed_at": _iso(at), "decision": "gold", "predicted_value": None,
+        "confirmed_from": None,
         **kind.export_values(Candidate(label, 1.0)),
     }
 
@@ -901,15 +923,18 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
     value, action, origin = d.label, d.action, "machine"
     score: float | None = round(d.score, 6)
     reason = d.reason
-    confirmed_by = confirmed_at = decision = None
+    confirmed_by = confirmed_at = decision = confirmed_from = None
     if person is not None:
         decision, confirmed_by, confirmed_at = person.recorded, person.user, person.created_at
+        # where the decision came from (a file of glamlab review import; else empty)
+        confirmed_from = decision_source(person.source)
         if person.action == "reject" and gold is not None and gold.label is not None:
             # (single-label) the reviewer turned the model's label down, agreeing with
             # the item's gold label, which is another: the row carries the person's label
             value, origin, score, action = gold.label, "person", None, "accept"
             final = Candidate(gold.label, d.score, None)
             decision, confirmed_by, confirmed_at = gold.decision, gold.annotator, gold.at
+            confirmed_from = None  # the gold label's, not the decision's
             reason = f"rejected by reviewer {person.user}; {gold.reason(d.label)}"
         elif person.action == "reject":
             action = "reject"
@@ -968,6 +993,7 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
         "confirmed_at": _iso(confirmed_at),
         "decision": decision,
         "predicted_value": d.label,
+        "confirmed_from": confirmed_from,
         **kind.export_values(final),
     }, final
 
@@ -1231,6 +1257,7 @@ def write_parquet(rows: Iterator[Exported], path: Path | IO[bytes], group_size: 
         ("safety", pa.string()), ("predicted_at", stamp), ("written_at", stamp),
         ("confirmed_by", pa.string()), ("confirmed_at", stamp),
         ("decision", pa.string()), ("predicted_value", pa.string()),
+        ("confirmed_from", pa.string()),
         *[(c, pa.timestamp("ms") if c in dates else pa.string()) for c in (*extra, *details)]])
     def table_rows() -> Iterator[dict[str, Any]]:
         for e in rows:
@@ -1431,6 +1458,8 @@ def _provenance(row: dict[str, Any]) -> dict[str, Any]:
         out["confirmedBy"] = row["confirmed_by"]
         if row["confirmed_at"]:  # when they confirmed it (or checked its record)
             out["confirmedAt"] = row["confirmed_at"]
+        if row.get("confirmed_from"):  # the file a review import read the decision from
+            out["confirmedFrom"] = row["confirmed_from"]
     return out
 
 

@@ -65,7 +65,8 @@ def page_name(manifest: str) -> str:
 
 def provenance_text(row: dict[str, Any]) -> str:
     return json.dumps({k: row[k] for k in ("field", "confidence", "action", "decision",
-                                            "model", "model_version", "run_id")
+                                            "confirmed_from", "model", "model_version",
+                                            "run_id")
                        if row.get(k) is not None}, ensure_ascii=False)
 
 

@@ -407,7 +407,7 @@ SHEET_TEXT = 1000  # characters of an item's text in a labelling sheet
 EXPORT_COLUMNS = ("item_id", "uri", "field", "value", "origin", "action", "score", "model",
                   "model_version", "run_id", "prediction_id", "reason", "safety",
                   "predicted_at", "written_at", "confirmed_by", "confirmed_at", "decision",
-                  "predicted_value", "title", "text")
+                  "predicted_value", "confirmed_from", "title", "text")
 
 
 def not_kept(header: Sequence[str]) -> set[str]:

@@ -51,7 +51,10 @@ class PersonDecision:
     (the candidate is right), ``reject`` (it is wrong) or ``correct`` (the item's value is
     ``label``/``value`` instead); ``recorded`` is the action the person took;
     ``queued`` the label of the suggestion the person was asked about (a correction to
-    another label: the one they turned down)."""
+    another label: the one they turned down); ``source`` where the decision came from
+    beyond its person (``decisions.source``: the file ``glamlab review import`` read it
+    from, its name and sha256), None for one made on the web queue or its API, and for
+    any decision recorded before glamlab kept it."""
 
     action: str
     label: str | None
@@ -60,6 +63,7 @@ class PersonDecision:
     created_at: datetime
     recorded: str
     queued: str | None = None
+    source: Any = None
 
 
 def same_value(value: Any) -> str:
@@ -93,7 +97,8 @@ def item_decisions(ws: Workspace, conn: sa.Connection,
         for r in conn.execute(
                 sa.select(dec.c.item_id, rq.c.label.label("queued"),
                           rq.c.value.label("queued_value"), dec.c.id, dec.c.action,
-                          dec.c.label, dec.c.value, dec.c.user, dec.c.created_at)
+                          dec.c.label, dec.c.value, dec.c.user, dec.c.created_at,
+                          dec.c.source)
                 .select_from(dec.outerjoin(rq, dec.c.queue_id == rq.c.id))
                 .where(among(conn, dec.c.item_id, ids_part),
                        # a withdrawn decision (glamlab.review.undo) decides nothing
@@ -131,5 +136,5 @@ def person_decision(rows: Sequence[Any] | None, label: str, value: Any, *,
         else:
             continue
         found = PersonDecision(action, r.label, r.value, r.user, r.created_at, r.action,
-                               r.queued)
+                               r.queued, getattr(r, "source", None))
     return found

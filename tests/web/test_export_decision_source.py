@@ -1,0 +1,189 @@
+"""Where a reviewer's decision came from reaches the export (``confirmed_from``).
+
+A decision keeps its source since migration 21 (``decisions.source``: the file ``glamlab
+review import`` read it from, its name and sha256); the export did not carry it, so a
+reader could not tell a correction made on the web queue from one imported from a
+spreadsheet. Now every format that says who confirmed a value and when says where from:
+the CSV, xlsx, JSONL and Parquet column ``confirmed_from``, the W3C annotation's
+``confirmedFrom``, and the IIIF annotation's JSON provenance body. A decision made on
+the web queue (and one recorded before glamlab kept its file) leaves it empty, and a
+glamlab export imported back as labels keeps none of it as the items' information.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.cli.test_review_file import _queued
+
+from .conftest import app_with_users, csrf_of
+
+
+@pytest.fixture(params=[False, True], ids=["single-label", "multi-label"])
+def decided(request: pytest.FixtureRequest, make_ws: Any, tmp_path: Path) -> Any:
+    """A queue of letters; rey corrects one on the web queue, maria's file (a
+    ``glamlab review import``) corrects another: yields ``(ws, client, web row, imported
+    row, source words)``."""
+    from glamlab.review.sheet import import_decisions, open_rows
+
+    ws = _queued(make_ws, tmp_path, multi=request.param)
+    gen = app_with_users(ws)
+    ws, _app, client = next(gen)
+    from glamlab.auth import add_user
+
+    from .conftest import PASSWORD
+    add_user(ws, "maria", PASSWORD, "reviewer")
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        rows = conn.execute(sa.select(q.c.id, q.c.item_id, q.c.label, q.c.version)
+                            .where(q.c.status == "open").order_by(q.c.id)).all()
+    web, imported = rows[0], rows[1]
+    # maria's file first (the web queue's page holds the rows it shows to rey)
+    listed = [x for x in open_rows(ws) if int(x["queue_id"]) == imported.id]
+    other = next(lab for lab in ws.card.labels if lab != imported.label)
+    listed[0].update(decision="correct", correct_to=other)
+    f = tmp_path / "maria's decisions.jsonl"
+    f.write_text(json.dumps(listed[0]) + "\n", encoding="utf-8")
+    assert import_decisions(ws, f, "maria").recorded == 1
+    rey = client("rey")
+    rey.get("/queue")
+    to = next(lab for lab in ws.card.labels if lab != web.label)
+    r = rey.post("/queue/decide", data={"csrf": csrf_of(rey),
+                                        "one": f"{web.id}:{web.version}:correct",
+                                        f"label_{web.id}": to},
+                 follow_redirects=False)
+    assert r.status_code == 303, r.text
+    sha = hashlib.sha256(f.read_bytes()).hexdigest()
+    d = ws.store.t.decisions
+    with ws.store.read() as conn:
+        got = conn.execute(sa.select(d.c.user, d.c.source).order_by(d.c.id)).all()
+    assert [(g.user, g.source is None) for g in got] == [("maria", False), ("rey", True)]
+    words = f"review import of maria's decisions.jsonl (sha256 {sha})"
+    try:
+        yield ws, client, web, imported, words
+    finally:
+        for _ in gen:
+            pass
+
+
+def _decided_rows(rows: list[dict[str, Any]], web: Any, imported: Any
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The rows of the two decisions: the person's value (the correction), confirmed."""
+    def one(item: str, who: str) -> dict[str, Any]:
+        mine = [x for x in rows if x["item_id"] == item and x["confirmed_by"] == who
+                and x["action"] == "accept"]
+        assert len(mine) == 1, rows
+        return mine[0]
+
+    return one(web.item_id, "rey"), one(imported.item_id, "maria")
+
+
+def test_the_web_download_says_which_decision_came_from_a_file(decided):
+    ws, client, web, imported, words = decided
+    ada = client("ada")
+    r = ada.get("/stages/export/download?format=csv")
+    assert r.status_code == 200, r.text[:2000]
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    from_web, from_file = _decided_rows(rows, web, imported)
+    assert from_web["confirmed_from"] == "" and from_web["decision"] == "correct"
+    assert from_file["confirmed_from"] == words and from_file["decision"] == "correct"
+    # nobody decided the others: nothing to say
+    assert {x["confirmed_from"] for x in rows if not x["confirmed_by"]} == {""}
+    r = ada.get("/stages/export/download?format=jsonl")
+    assert r.status_code == 200, r.text[:2000]
+    rows = [json.loads(line) for line in r.text.splitlines()]
+    from_web, from_file = _decided_rows(rows, web, imported)
+    assert from_web["confirmed_from"] is None and from_file["confirmed_from"] == words
+
+
+def test_every_format_that_says_who_confirmed_says_where_from(decided, tmp_path):
+    import pyarrow.parquet as pq
+
+    from glamlab.actions import export
+
+    ws, _client, web, imported, words = decided
+    export(ws, "csv", tmp_path / "out.csv")
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8-sig") as fh:
+        from_web, from_file = _decided_rows(list(csv.DictReader(fh)), web, imported)
+    assert (from_web["confirmed_from"], from_file["confirmed_from"]) == ("", words)
+    export(ws, "parquet", tmp_path / "out.parquet")
+    rows = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    from_web, from_file = _decided_rows(rows, web, imported)
+    assert (from_web["confirmed_from"], from_file["confirmed_from"]) == (None, words)
+    pytest.importorskip("openpyxl")
+    from glamlab.sheets import read_sheet
+
+    export(ws, "xlsx", tmp_path / "out.xlsx")
+    _header, sheet = read_sheet(tmp_path / "out.xlsx")
+    from_web, from_file = _decided_rows([r for _n, r in sheet], web, imported)
+    assert (from_web["confirmed_from"] or "", from_file["confirmed_from"]) == ("", words)
+
+
+def test_the_web_annotations_say_it_too(decided, tmp_path):
+    from glamlab.actions import export
+
+    ws, _client, web, imported, words = decided
+    export(ws, "w3c", tmp_path / "out.jsonld", base_url="https://example.org/anno/")
+    doc = json.loads((tmp_path / "out.jsonld").read_text(encoding="utf-8"))
+    assert doc["@context"][1]["confirmedFrom"] == {"@id": "glamlab:confirmedFrom"}
+    annos = doc["first"]["items"]
+    said = {a.get("confirmedBy"): a.get("confirmedFrom") for a in annos
+            if a.get("confirmedBy") and a["action"] == "accept"}
+    assert said == {"rey": None, "maria": words}
+
+
+def test_an_export_imported_back_as_labels_keeps_no_source_as_item_information(
+        decided, tmp_path):
+    from glamlab.actions import export
+    from glamlab.tasks.labels import import_labels
+
+    ws, _client, web, imported, words = decided
+    export(ws, "csv", tmp_path / "out.csv")
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = list(reader.fieldnames or [])
+        rows = [r for r in reader if r["confirmed_by"] and r["action"] == "accept"]
+    back = tmp_path / "reviewed.csv"
+    with open(back, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=header)
+        w.writeheader()
+        w.writerows(rows)
+    report = import_labels(ws, back, id_column="item_id", label_column="value")
+    assert report.columns_kept["columns"] == []
+    for item in ws.items(ids=[web.item_id, imported.item_id]):
+        assert "confirmed_from" not in (item.meta or {}), item.meta
+
+
+def test_the_iiif_provenance_body_and_an_older_decision():
+    """IIIF annotations carry glamlab's fields in a JSON ``describing`` body: the file
+    is one of them; a decision with no source (the web queue's, or one recorded before
+    glamlab kept it: NULL in an older workspace) says nothing, and is not a crash."""
+    from glamlab.actions.export import decision_source
+    from glamlab.actions.export_iiif import provenance_text
+
+    row = {"field": "language", "confidence": None, "action": "accept",
+           "decision": "correct", "model": "majority", "model_version": 1, "run_id": 1,
+           "confirmed_from": "review import of a.csv (sha256 00)"}
+    assert json.loads(provenance_text(row))["confirmed_from"] == row["confirmed_from"]
+    assert "confirmed_from" not in json.loads(provenance_text({**row, "confirmed_from": None}))
+    assert decision_source(None) is None and decision_source({}) is None
+    assert decision_source({"file": "a.xlsx"}) == "review import of a.xlsx"
+
+
+def test_the_export_page_says_what_the_column_holds(decided):
+    import html
+    import re
+
+    _ws, client, _web, _imported, _words = decided
+    page = client("rey").get("/stages/export").text
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert ("Where decisions were filled in a spreadsheet and brought in from it, "
+            "confirmed_from names that file") in words
