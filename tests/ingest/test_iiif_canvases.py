@@ -228,3 +228,86 @@ def test_a_region_and_rotation_with_no_image_service_are_done_here(make_ws, http
     turned = ws.item(f"{http_server.url}/rotation_0040/canvas/p1").open_image()
     assert turned.size == (84, 61)
     assert turned.getpixel((42, 5))[0] > 200 and turned.getpixel((42, 55))[2] > 200
+
+
+def test_annotations_with_an_empty_body_are_canvases_with_no_image(make_ws, tmp_path):
+    # an image annotation with an empty resource ({}), or a SpecificResource or Choice
+    # with no image in it, paints nothing: it was one problem each, said as "painted with
+    # ..., not an image" or "neither an image service nor an image URL", beside the
+    # canvases with no annotation at all. Now they are all canvases with no image, said in
+    # one line naming them with the fix; the other canvases come in (exit status 1, as a
+    # folder with a corrupt image: the problems recorded, the rest stored)
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    doc = _bodleian_book(6, {2})
+    canvases = doc["sequences"][0]["canvases"]
+    canvases[2]["images"][0]["resource"] = {}
+    canvases[3]["images"][0]["resource"] = {"@type": "oa:SpecificResource"}
+    canvases[4]["images"][0]["resource"] = {"@type": "oa:Choice"}
+    del canvases[5]["images"][0]["resource"]
+    out = _read(tmp_path, doc)
+    assert [r.item_id for r in out if isinstance(r, Record)] == [canvases[0]["@id"]]
+    (p,) = [r for r in out if isinstance(r, Problem)]
+    assert "5 of the 6 canvases" in p.reason and "have no image: canvases 2-6" in p.reason
+    assert p.item_ref == canvases[1]["@id"]
+    ws = make_ws()
+    result = CliRunner().invoke(cli, ["-w", str(ws.root), "ingest",
+                                      str(tmp_path / "manifest.json")],
+                                catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "1 new item" in result.stdout
+    (line,) = [x for x in result.stderr.splitlines() if "have no image" in x]
+    assert canvases[1]["@id"] in line and "other canvases came in" in line
+
+
+def test_a_v3_body_given_by_its_uri_alone_is_the_canvas_image(tmp_path):
+    # JSON-LD allows a body to be its URI alone; a v2 resource so was read, a v3 body
+    # made the canvas "have no image"
+    base = "https://example.org/iiif/0004"
+    doc = _recipe("canvas-size_0004-manifest.json", base)
+    anno = doc["items"][0]["items"][0]["items"][0]
+    image = anno["body"]["id"]
+    anno["body"] = image
+    (rec,) = _read(tmp_path, doc)
+    assert isinstance(rec, Record) and rec.uri == image and rec.meta["image"] == image
+
+
+def test_an_image_painted_on_part_of_its_canvas_keeps_that_part(tmp_path):
+    # a painting annotation whose target (v2 "on") is the canvas with a media fragment,
+    # canvas#xywh=x,y,w,h, or a SpecificResource on the canvas with a FragmentSelector:
+    # the canvas is matched by its id without the fragment, and the part of the canvas
+    # the image lies on is kept (canvas_region), said in the canvas's note; the canvas's
+    # size stays the space its regions are measured in
+    doc = _bodleian_book(4, set())
+    canvases = doc["sequences"][0]["canvases"]
+    canvases[1]["images"][0]["on"] = canvases[1]["@id"] + "#xywh=0,0,100,200"
+    canvases[2]["images"][0]["on"] = {
+        "@type": "oa:SpecificResource", "full": canvases[2]["@id"],
+        "selector": {"@type": "oa:FragmentSelector", "value": "xywh=10,20,3000,4000"}}
+    canvases[3]["images"][0]["on"] = canvases[3]["@id"] + "#xywh=0,0,5776,9125"  # whole
+    recs = _read(tmp_path, doc)
+    assert all(isinstance(r, Record) for r in recs) and len(recs) == 4
+    assert [r.meta.get("canvas_region") for r in recs] == \
+        [None, "0,0,100,200", "10,20,3000,4000", None]
+    assert (recs[1].width, recs[1].height) == (5776, 9125)
+    assert recs[1].meta["canvas_note"] == ("the image is painted on the part 0,0,100,200 "
+                                           "of the canvas (5776 x 9125), not on the whole "
+                                           "of it")
+    base = "https://example.org/iiif/0004"
+    v3 = _recipe("canvas-size_0004-manifest.json", base)
+    anno = v3["items"][0]["items"][0]["items"][0]
+    anno["target"] = f"{base}/canvas/p1#xywh=640,360,640,360"
+    (rec,) = _read(tmp_path, v3)
+    assert rec.item_id == f"{base}/canvas/p1"
+    assert rec.meta["canvas_region"] == "640,360,640,360"
+    anno["target"] = {"type": "SpecificResource", "source": {"id": f"{base}/canvas/p1",
+                                                            "type": "Canvas"},
+                      "selector": {"type": "FragmentSelector",
+                                   "value": "xywh=percent:0,0,50,50"}}
+    (rec,) = _read(tmp_path, v3)
+    assert rec.meta["canvas_region"] == "pct:0,0,50,50"
+    anno["target"] = f"{base}/canvas/other#xywh=0,0,10,10"  # another canvas's part
+    (rec,) = _read(tmp_path, v3)
+    assert isinstance(rec, Record) and "canvas_region" not in rec.meta
