@@ -58,6 +58,7 @@ def test_one_canvas_with_no_image_is_named(tmp_path):
     out = _read(tmp_path, _bodleian_book(3, {2}))
     (p,) = [r for r in out if isinstance(r, Problem)]
     assert p.reason.startswith("canvas 2 has no image (") and p.item_ref.endswith("-f2.json")
+    assert p.reason.endswith('-f2.json, labelled "Whole Page")')  # its id and its label
 
 
 def test_a_canvas_of_no_width_or_height_is_one_clear_error_the_rest_comes_in(tmp_path):
@@ -243,6 +244,8 @@ def test_annotations_with_an_empty_body_are_canvases_with_no_image(make_ws, tmp_
 
     doc = _bodleian_book(6, {2})
     canvases = doc["sequences"][0]["canvases"]
+    for n, c in enumerate(canvases, 1):
+        c["label"] = f"f. {n}"
     canvases[2]["images"][0]["resource"] = {}
     canvases[3]["images"][0]["resource"] = {"@type": "oa:SpecificResource"}
     canvases[4]["images"][0]["resource"] = {"@type": "oa:Choice"}
@@ -250,7 +253,8 @@ def test_annotations_with_an_empty_body_are_canvases_with_no_image(make_ws, tmp_
     out = _read(tmp_path, doc)
     assert [r.item_id for r in out if isinstance(r, Record)] == [canvases[0]["@id"]]
     (p,) = [r for r in out if isinstance(r, Problem)]
-    assert "5 of the 6 canvases" in p.reason and "have no image: canvases 2-6" in p.reason
+    assert "5 of the 6 canvases" in p.reason and "have no image: canvases 2-6 (labelled " \
+        '"f. 2", "f. 3", "f. 4", "f. 5", "f. 6")' in p.reason
     assert p.item_ref == canvases[1]["@id"]
     ws = make_ws()
     result = CliRunner().invoke(cli, ["-w", str(ws.root), "ingest",
@@ -427,3 +431,30 @@ def test_the_item_page_asks_a_size_the_service_promises(tmp_path):
     assert shown({**v3, "image_level": 0}) == f"{s}/full/max/0/default.jpg"
     assert shown({"image_service": s, "image_api": 1, "image_level": 1}) == \
         f"{s}/full/,1600/0/native.jpg"
+
+
+def test_a_manifest_none_of_whose_canvases_has_an_image_says_so(make_ws, tmp_path):
+    # it said "the canvas is skipped, the manifest's other canvases came in" of a manifest
+    # with no other canvas; nothing came in (exit status 2)
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    doc = _bodleian_book(3, {1, 2, 3})
+    out = _read(tmp_path, doc)
+    (p,) = out
+    assert isinstance(p, Problem)
+    assert p.reason.startswith("none of the 3 canvases of the manifest ")
+    assert p.reason.endswith('has an image (labelled "Whole Page", "Whole Page", '
+                             '"Whole Page")')
+    assert "came in" not in p.hint and "check that this is the manifest meant" in p.hint
+    one = _bodleian_book(1, {1})
+    (p,) = _read(tmp_path, one)
+    assert p.reason.startswith("the one canvas of the manifest ")
+    ws = make_ws()
+    result = CliRunner().invoke(cli, ["-w", str(ws.root), "ingest",
+                                      str(tmp_path / "manifest.json")],
+                                catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "error: nothing was brought in:" in result.stderr
+    assert "fix: check that this is the manifest meant" in result.stderr

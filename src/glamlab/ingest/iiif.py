@@ -1103,12 +1103,13 @@ def _read_manifest(doc: dict[str, Any], source: str, partof: dict[str, Any] | No
     if not _contexts(doc):
         manifest_meta = {**manifest_meta, "iiif_note": f"the manifest has no @context; read "
                          f"as IIIF Presentation {version}"}
-    empty: list[tuple[int, str]] = []  # (index, id) of the canvases with no image
+    empty: list[tuple[int, str, str]] = []  # (index, id, label): the canvases with no image
     for index, canvas in enumerate(canvases, 1):
         rec = _canvas_record(source, version, index, canvas, manifest_id, manifest_label,
                              manifest_meta)
         if rec is None:
-            empty.append((index, _id(canvas) or f"{manifest_id}#canvas-{index}"))
+            empty.append((index, _id(canvas) or f"{manifest_id}#canvas-{index}",
+                          text_of(canvas.get("label"))))
             continue
         if isinstance(rec, Record) and partof:
             rec.meta.update(partof)
@@ -1133,20 +1134,44 @@ def _ranges(numbers: list[int], most: int = 12) -> str:
     return ", ".join(words)
 
 
-def _empty_canvases(source: str, manifest_id: str, empty: list[tuple[int, str]],
+#: the most canvases with no image whose labels are said (a Gallica volume has 84)
+MOST_LABELS = 12
+
+
+def _labels(empty: list[tuple[int, str, str]]) -> str:
+    """The labels of a few canvases (``, labelled "f. 1v"``), none for many or unlabelled."""
+    labels = [label for _, _, label in empty if label]
+    if not labels or len(empty) > MOST_LABELS:
+        return ""
+    return ", labelled " + ", ".join(f'"{label}"' for label in labels)
+
+
+def _empty_canvases(source: str, manifest_id: str, empty: list[tuple[int, str, str]],
                     total: int) -> Problem:
     """The canvases of a manifest painted with nothing, said once with their count
     (a Gallica manifest lists the pages it has no scan of as canvases with no image:
     84 of them in one volume), not as one problem each; the other canvases come in."""
+    if len(empty) == total:  # nothing of the manifest comes in: not "the others came in"
+        labels = _labels(empty)
+        return Problem(source, empty[0][1],
+                       f"the one canvas of the manifest {manifest_id} has no image "
+                       f"({empty[0][1]}{labels})" if total == 1 else
+                       f"none of the {total:,} canvases of the manifest {manifest_id} has "
+                       "an image" + (f" ({labels.removeprefix(', ')})" if labels else ""),
+                       "check that this is the manifest meant and that its canvases are "
+                       "painted with images (v3 an Annotation with an Image body, v2 an "
+                       "oa:Annotation with a dctypes:Image resource); a publisher may list "
+                       "pages it has no scan of yet")
     if len(empty) == 1:
-        index, cid = empty[0]
-        return Problem(source, cid, f"canvas {index} has no image ({cid})",
+        index, cid, _ = empty[0]
+        return Problem(source, cid, f"canvas {index} has no image ({cid}{_labels(empty)})",
                        "the canvas is skipped, the manifest's other canvases came in; "
                        "nothing to do if the publisher lists a page it has no scan of, "
                        "otherwise check the manifest")
     return Problem(source, empty[0][1],
                    f"{len(empty):,} of the {total:,} canvases of the manifest {manifest_id} "
-                   f"have no image: canvases {_ranges([i for i, _ in empty])}",
+                   f"have no image: canvases {_ranges([i for i, _, _ in empty])}"
+                   + (f" ({_labels(empty).removeprefix(', ')})" if _labels(empty) else ""),
                    "those canvases are skipped, the manifest's other canvases came in; "
                    "nothing to do if the publisher lists pages it has no scan of (Gallica "
                    "does), otherwise check the manifest")
