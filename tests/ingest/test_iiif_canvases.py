@@ -58,6 +58,7 @@ def test_one_canvas_with_no_image_is_named(tmp_path):
     out = _read(tmp_path, _bodleian_book(3, {2}))
     (p,) = [r for r in out if isinstance(r, Problem)]
     assert p.reason.startswith("canvas 2 has no image (") and p.item_ref.endswith("-f2.json")
+    assert p.reason.endswith('-f2.json, labelled "Whole Page")')  # its id and its label
 
 
 def test_a_canvas_of_no_width_or_height_is_one_clear_error_the_rest_comes_in(tmp_path):
@@ -228,3 +229,232 @@ def test_a_region_and_rotation_with_no_image_service_are_done_here(make_ws, http
     turned = ws.item(f"{http_server.url}/rotation_0040/canvas/p1").open_image()
     assert turned.size == (84, 61)
     assert turned.getpixel((42, 5))[0] > 200 and turned.getpixel((42, 55))[2] > 200
+
+
+def test_annotations_with_an_empty_body_are_canvases_with_no_image(make_ws, tmp_path):
+    # an image annotation with an empty resource ({}), or a SpecificResource or Choice
+    # with no image in it, paints nothing: it was one problem each, said as "painted with
+    # ..., not an image" or "neither an image service nor an image URL", beside the
+    # canvases with no annotation at all. Now they are all canvases with no image, said in
+    # one line naming them with the fix; the other canvases come in (exit status 1, as a
+    # folder with a corrupt image: the problems recorded, the rest stored)
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    doc = _bodleian_book(6, {2})
+    canvases = doc["sequences"][0]["canvases"]
+    for n, c in enumerate(canvases, 1):
+        c["label"] = f"f. {n}"
+    canvases[2]["images"][0]["resource"] = {}
+    canvases[3]["images"][0]["resource"] = {"@type": "oa:SpecificResource"}
+    canvases[4]["images"][0]["resource"] = {"@type": "oa:Choice"}
+    del canvases[5]["images"][0]["resource"]
+    out = _read(tmp_path, doc)
+    assert [r.item_id for r in out if isinstance(r, Record)] == [canvases[0]["@id"]]
+    (p,) = [r for r in out if isinstance(r, Problem)]
+    assert "5 of the 6 canvases" in p.reason and "have no image: canvases 2-6 (labelled " \
+        '"f. 2", "f. 3", "f. 4", "f. 5", "f. 6")' in p.reason
+    assert p.item_ref == canvases[1]["@id"]
+    ws = make_ws()
+    result = CliRunner().invoke(cli, ["-w", str(ws.root), "ingest",
+                                      str(tmp_path / "manifest.json")],
+                                catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert "1 new item" in result.stdout
+    (line,) = [x for x in result.stderr.splitlines() if "have no image" in x]
+    assert canvases[1]["@id"] in line and "other canvases came in" in line
+
+
+def test_a_v3_body_given_by_its_uri_alone_is_the_canvas_image(tmp_path):
+    # JSON-LD allows a body to be its URI alone; a v2 resource so was read, a v3 body
+    # made the canvas "have no image"
+    base = "https://example.org/iiif/0004"
+    doc = _recipe("canvas-size_0004-manifest.json", base)
+    anno = doc["items"][0]["items"][0]["items"][0]
+    image = anno["body"]["id"]
+    anno["body"] = image
+    (rec,) = _read(tmp_path, doc)
+    assert isinstance(rec, Record) and rec.uri == image and rec.meta["image"] == image
+
+
+def test_an_image_painted_on_part_of_its_canvas_keeps_that_part(tmp_path):
+    # a painting annotation whose target (v2 "on") is the canvas with a media fragment,
+    # canvas#xywh=x,y,w,h, or a SpecificResource on the canvas with a FragmentSelector:
+    # the canvas is matched by its id without the fragment, and the part of the canvas
+    # the image lies on is kept (canvas_region), said in the canvas's note; the canvas's
+    # size stays the space its regions are measured in
+    doc = _bodleian_book(4, set())
+    canvases = doc["sequences"][0]["canvases"]
+    canvases[1]["images"][0]["on"] = canvases[1]["@id"] + "#xywh=0,0,100,200"
+    canvases[2]["images"][0]["on"] = {
+        "@type": "oa:SpecificResource", "full": canvases[2]["@id"],
+        "selector": {"@type": "oa:FragmentSelector", "value": "xywh=10,20,3000,4000"}}
+    canvases[3]["images"][0]["on"] = canvases[3]["@id"] + "#xywh=0,0,5776,9125"  # whole
+    recs = _read(tmp_path, doc)
+    assert all(isinstance(r, Record) for r in recs) and len(recs) == 4
+    assert [r.meta.get("canvas_region") for r in recs] == \
+        [None, "0,0,100,200", "10,20,3000,4000", None]
+    assert (recs[1].width, recs[1].height) == (5776, 9125)
+    assert recs[1].meta["canvas_note"] == ("the image is painted on the part 0,0,100,200 "
+                                           "of the canvas (5776 x 9125), not on the whole "
+                                           "of it")
+    base = "https://example.org/iiif/0004"
+    v3 = _recipe("canvas-size_0004-manifest.json", base)
+    anno = v3["items"][0]["items"][0]["items"][0]
+    anno["target"] = f"{base}/canvas/p1#xywh=640,360,640,360"
+    (rec,) = _read(tmp_path, v3)
+    assert rec.item_id == f"{base}/canvas/p1"
+    assert rec.meta["canvas_region"] == "640,360,640,360"
+    anno["target"] = {"type": "SpecificResource", "source": {"id": f"{base}/canvas/p1",
+                                                            "type": "Canvas"},
+                      "selector": {"type": "FragmentSelector",
+                                   "value": "xywh=percent:0,0,50,50"}}
+    (rec,) = _read(tmp_path, v3)
+    assert rec.meta["canvas_region"] == "pct:0,0,50,50"
+    anno["target"] = f"{base}/canvas/other#xywh=0,0,10,10"  # another canvas's part
+    (rec,) = _read(tmp_path, v3)
+    assert isinstance(rec, Record) and "canvas_region" not in rec.meta
+
+
+def _service_of(doc: dict) -> dict:
+    return doc["items"][0]["items"][0]["items"][0]["body"]["source"]["service"][0]
+
+
+def test_an_image_service_is_asked_only_what_its_compliance_level_promises(tmp_path):
+    # Image API compliance: level 0 promises the whole image only (full/full, v3
+    # full/max), level 1 a region in pixels and sizes by width or height but no turn (and
+    # in Image API 3 no region in percent), level 2 a turn by right angles. Recipe 0040's
+    # level 1 service was asked for /90/ (a server may answer 400 or 501); what a level
+    # does not promise is asked unturned or whole and done here (local_view)
+    from types import SimpleNamespace
+
+    from glamlab.items.images import image_urls, local_view
+
+    base = "https://example.org/iiif/0040"
+    doc = _recipe("rotation_0040-manifest.json", base)
+    svc = _service_of(doc)["id"]
+
+    def seen(region=None, rotation="90", level="level1", **service):
+        d = copy.deepcopy(doc)
+        body = d["items"][0]["items"][0]["items"][0]["body"]
+        _service_of(d).update(profile=level, **service)
+        body["selector"] = {"type": "ImageApiSelector", "rotation": rotation,
+                            **({"region": region} if region else {})}
+        (rec,) = _read(tmp_path, d)
+        item = SimpleNamespace(meta=rec.meta, uri=rec.uri)
+        return image_urls(item)[0].removeprefix(svc), local_view(item)
+
+    assert seen() == ("/full/max/0/default.jpg", (None, False, 90.0))
+    assert seen("10,20,300,400") == ("/10,20,300,400/max/0/default.jpg", (None, False, 90.0))
+    assert seen("pct:10,20,30,40") == ("/full/max/0/default.jpg",
+                                       ("pct:10,20,30,40", False, 90.0))
+    assert seen("10,20,300,400", level="level0") == ("/full/max/0/default.jpg",
+                                                      ("10,20,300,400", False, 90.0))
+    assert seen("pct:10,20,30,40", level="level2") == (
+        "/pct:10,20,30,40/max/90/default.jpg", (None, False, 0.0))
+    assert seen(rotation="!90", level="level2") == ("/full/max/0/default.jpg",
+                                                    (None, True, 90.0))
+    assert seen(rotation="!90", level="level2", extraFeatures=["mirroring"])[0] == \
+        "/full/max/!90/default.jpg"
+    assert seen(rotation="45", level="level2")[0] == "/full/max/0/default.jpg"
+    assert seen(extraFeatures=["rotationBy90s"])[0] == "/full/max/90/default.jpg"
+    assert seen(level=None)[0] == "/full/max/90/default.jpg"  # no level said: as before
+
+    # Image API 2 (the Bodleian's level 1 service, as published): the same, and a level 1
+    # service that says it supports turning (the profile's "supports") is asked to
+    v2 = _bodleian_book(1, set())
+    res = v2["sequences"][0]["canvases"][0]["images"][0]["resource"]
+    v2_svc = res["service"]["@id"]
+    v2["sequences"][0]["canvases"][0]["images"][0]["resource"] = {
+        "@type": "oa:SpecificResource", "full": res, "selector": {
+            "@type": "iiif:ImageApiSelector", "region": "10,20,300,400", "rotation": "90"}}
+    (rec,) = _read(tmp_path, v2)
+    assert rec.meta["image_level"] == 1
+    item = SimpleNamespace(meta=rec.meta, uri=rec.uri)
+    assert image_urls(item)[0] == f"{v2_svc}/10,20,300,400/full/0/default.jpg"
+    assert local_view(item) == (None, False, 90.0)
+    res["service"]["profile"] = [res["service"]["profile"],
+                                 {"supports": ["rotationBy90s", "mirroring"]}]
+    (rec,) = _read(tmp_path, v2)
+    assert rec.meta["image_features"] == ["rotationBy90s", "mirroring"]
+    assert image_urls(SimpleNamespace(meta=rec.meta, uri=rec.uri))[0] == \
+        f"{v2_svc}/10,20,300,400/full/90/default.jpg"
+
+
+def test_a_level_0_service_is_asked_for_the_whole_image_and_the_region_cut_here(
+        make_ws, http_server):
+    # recipe 0299 (the canvas shows a region of a newspaper page) with a level 0 image
+    # service: the region is not promised; the whole page is asked for and cut here
+    def level0(doc):
+        _service_of(doc)["profile"] = "level0"
+
+    url = _serve(http_server, "region_0299-manifest.json", level0)
+    page = "4ce82cef49fb16798f4c2440307c3d6f-newspaper-p2"
+    _half_red(http_server.root / "iiif3" / page / "full" / "max" / "0" / "default.jpg",
+              (354, 500))
+    ws = make_ws()
+    ws.update_card({"fetch": {"allow_hosts": ["127.0.0.1"]}})
+    report = ws.ingest([url])
+    assert (report.added, report.failed) == (1, 0), report.problems
+    article = ws.item(f"{http_server.url}/region_0299/canvas/p1")
+    im = article.open_image()
+    assert abs(im.size[0] - 177) <= 1 and abs(im.size[1] - 208) <= 1  # the right half
+    assert im.getpixel((100, 100))[2] > 200 and im.getpixel((100, 100))[0] < 60
+    assert http_server.requests[-1] == f"/iiif3/{page}/full/max/0/default.jpg"
+
+
+def test_the_item_page_asks_a_size_the_service_promises(tmp_path):
+    # the item page asked every image service for full/!1600,1600/0 (sizeByConfinedWh),
+    # which only level 2 promises: a level 1 service is asked for the longer side's width
+    # or height, no bigger than the image; a level 0 one for the whole image
+    from glamlab.items import Item
+    from glamlab.web.images import iiif_display_url
+
+    def shown(meta, width=5776, height=9125):
+        return iiif_display_url(Item(item_id="c", modality="image", source_kind="iiif",
+                                     source="m", uri=meta["image_service"],
+                                     content_hash="h", width=width, height=height,
+                                     meta=meta))
+
+    s = "https://example.org/iiif/p1"
+    v2 = {"image_service": s, "image_api": 2}
+    assert shown(v2) == f"{s}/full/!1600,1600/0/default.jpg"  # no level said
+    assert shown({**v2, "image_level": 2}) == f"{s}/full/!1600,1600/0/default.jpg"
+    assert shown({**v2, "image_level": 1}) == f"{s}/full/,1600/0/default.jpg"
+    assert shown({**v2, "image_level": 1}, 9000, 300) == f"{s}/full/1600,/0/default.jpg"
+    assert shown({**v2, "image_level": 0}) == f"{s}/full/full/0/default.jpg"
+    v3 = {"image_service": s, "image_api": 3, "image_level": 1}
+    # recipe 0004: a 1920 x 1080 canvas painted with a 640 x 360 image: no upscaling
+    assert shown({**v3, "image_size": [640, 360]}, 1920, 1080) == \
+        f"{s}/full/640,/0/default.jpg"
+    assert shown({**v3, "image_level": 0}) == f"{s}/full/max/0/default.jpg"
+    assert shown({"image_service": s, "image_api": 1, "image_level": 1}) == \
+        f"{s}/full/,1600/0/native.jpg"
+
+
+def test_a_manifest_none_of_whose_canvases_has_an_image_says_so(make_ws, tmp_path):
+    # it said "the canvas is skipped, the manifest's other canvases came in" of a manifest
+    # with no other canvas; nothing came in (exit status 2)
+    from click.testing import CliRunner
+
+    from glamlab.cli import cli
+
+    doc = _bodleian_book(3, {1, 2, 3})
+    out = _read(tmp_path, doc)
+    (p,) = out
+    assert isinstance(p, Problem)
+    assert p.reason.startswith("none of the 3 canvases of the manifest ")
+    assert p.reason.endswith('has an image (labelled "Whole Page", "Whole Page", '
+                             '"Whole Page")')
+    assert "came in" not in p.hint and "check that this is the manifest meant" in p.hint
+    one = _bodleian_book(1, {1})
+    (p,) = _read(tmp_path, one)
+    assert p.reason.startswith("the one canvas of the manifest ")
+    ws = make_ws()
+    result = CliRunner().invoke(cli, ["-w", str(ws.root), "ingest",
+                                      str(tmp_path / "manifest.json")],
+                                catch_exceptions=False)
+    assert result.exit_code == 2, result.output
+    assert "error: nothing was brought in:" in result.stderr
+    assert "fix: check that this is the manifest meant" in result.stderr

@@ -659,6 +659,28 @@ def test_iiif_items_use_their_image_service(client_for: Any, queued_ws: Any) -> 
     assert 'src="https://iiif.example.org/iiif/abc/full/!1600,1600/0/default.jpg"' in html
 
 
+def test_the_item_page_asks_a_level_1_service_for_a_size_it_promises(
+        client_for: Any, queued_ws: Any) -> None:
+    # !1600,1600 (sizeByConfinedWh) is promised by level 2 only: a level 1 service (the
+    # Bodleian's) is asked for the longer side, a level 0 one for the whole image
+    from glamlab.store import now
+
+    for n, level in ((3, 1), (4, 0)):
+        with queued_ws.store.write() as conn:
+            conn.execute(queued_ws.store.t.items.insert().values(
+                item_id=f"https://example.org/canvas/{n}", version=1, is_current=True,
+                modality="image", source_kind="iiif", source="manifest.json",
+                uri=f"https://iiif.example.org/iiif/p{n}", content_hash=f"c{n}",
+                width=5776, height=9125,
+                meta={"image_service": f"https://iiif.example.org/iiif/p{n}", "image_api": 2,
+                      "image_level": level},
+                created_at=now()))
+    html = client_for("val").get("/items/https://example.org/canvas/3").text
+    assert 'src="https://iiif.example.org/iiif/p3/full/,1600/0/default.jpg"' in html
+    html = client_for("val").get("/items/https://example.org/canvas/4").text
+    assert 'src="https://iiif.example.org/iiif/p4/full/full/0/default.jpg"' in html
+
+
 def test_an_image_api_1_item_page_asks_for_native_jpg(client_for: Any, queued_ws: Any) -> None:
     # Image API 1.0/1.1 (Gallica, Yale) names the image native.jpg: default.jpg is 2 and 3's
     from glamlab.store import now

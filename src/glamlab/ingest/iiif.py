@@ -510,23 +510,58 @@ def _id(obj: Any) -> str | None:
 
 
 def _service(body: dict[str, Any], default_api: int) -> tuple[str | None, int | None]:
+    svc = _service_of(body)
+    if svc is None:
+        return None, None
+    sid = _id(svc) or ""
+    kind = str(svc.get("type") or svc.get("@type") or "")
+    profile = text_of(_profile_names(svc.get("profile")))
+    api = _image_api(kind, str(svc.get("@context") or ""), profile) or default_api
+    return sid.rstrip("/"), api
+
+
+def _service_of(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The first image service (with an id) of a painting body."""
     services = body.get("service")
     if isinstance(services, dict):
         services = [services]
     if not isinstance(services, list):
-        return None, None
+        return None
     for svc in services:
         if not isinstance(svc, dict):
             continue
-        sid = _id(svc)
-        if not sid:
-            continue
-        kind = str(svc.get("type") or svc.get("@type") or "")
-        ctx = svc.get("@context") or ""
-        profile = text_of(svc.get("profile"))
-        api = _image_api(kind, str(ctx), profile) or default_api
-        return sid.rstrip("/"), api
-    return None, None
+        if _id(svc):
+            return svc
+    return None
+
+
+def _profile_names(profile: Any) -> list[str]:
+    """A service's profile as the names (URIs) it gives: a v2 profile is a URI, or a list
+    of a URI and descriptions (``{"supports": [...]}``); v3 ``level0`` to ``level2``."""
+    values = profile if isinstance(profile, list) else [profile]
+    return [str(v) for v in values if isinstance(v, str)]
+
+
+_LEVEL = re.compile(r"level([012])(?:\.json)?$")
+
+
+def service_level(body: dict[str, Any]) -> tuple[int | None, list[str]]:
+    """The compliance level (0, 1, 2) an image service says it has, from its profile
+    (v3 ``level1``; v2 ``http://iiif.io/api/image/2/level1.json``; 1.x
+    ``.../compliance.html#level1``), and the features it names beyond it (v2 the
+    profile's ``supports``, v3 ``extraFeatures``); ``(None, [])`` when it says none: what
+    glamlab asks of it then is what it asked before (:func:`glamlab.items.images.promises`)."""
+    svc = _service_of(body)
+    if svc is None:
+        return None, []
+    levels = [int(m.group(1)) for name in _profile_names(svc.get("profile"))
+              if (m := _LEVEL.search(name.strip()))]
+    profile = svc.get("profile")
+    lists = [svc.get("extraFeatures")] + [p.get("supports") for p in (
+        profile if isinstance(profile, list) else []) if isinstance(p, dict)]
+    features = [str(f) for more in lists if isinstance(more, list) for f in more
+                if isinstance(f, str)]
+    return (max(levels) if levels else None), list(dict.fromkeys(features))
 
 
 #: Image API 1.0 and 1.1 name their context and profiles under this address (Gallica,
@@ -568,17 +603,45 @@ def _image_bodies_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
             bodies = anno.get("body")
             if isinstance(bodies, dict) and bodies.get("type") == "Choice":
                 bodies = bodies.get("items")
-            if isinstance(bodies, dict):
+            if isinstance(bodies, (dict, str)):
                 bodies = [bodies]
             for body in bodies or []:
+                if isinstance(body, str) and body:  # the image's URI alone, as in v2
+                    body = {"id": body}
                 if isinstance(body, dict) and body.get("type") == "SpecificResource":
                     body = _specific_image(body.get("source"), body.get("selector"),
                                            css_rotation(anno.get("stylesheet"),
                                                         body.get("styleClass")))
                 if isinstance(body, dict) and _is_image(body):
-                    out.append(body)
+                    out.append(_placed(body, anno.get("target")))
                     break
     return out
+
+
+#: where :func:`_placed` keeps the canvas a painting annotation targets, and the part of it
+TARGET = "_glamlab_target"
+
+
+def _placed(body: dict[str, Any], target: Any) -> dict[str, Any]:
+    """``body`` with the canvas its annotation targets (``target``, v2 ``on``) under
+    :data:`TARGET`: the canvas's id without a media fragment, and the part of the canvas
+    the image is painted on (``canvas#xywh=x,y,w,h``, or a ``SpecificResource`` on the
+    canvas with a ``FragmentSelector``), as an Image API region (``pct:`` for
+    ``percent:``); none for the whole canvas."""
+    if isinstance(target, list):
+        target = next((t for t in target if t), None)
+    canvas, region = None, None
+    if isinstance(target, str):
+        canvas, _, fragment = target.partition("#")
+        region = _selector({"type": "FragmentSelector", "value": fragment}).get("region")
+    elif isinstance(target, dict):
+        source = target.get("source") or target.get("full")
+        canvas, _, fragment = (_id(source) or _id(target) or "").partition("#")
+        region = (_selector(target.get("selector")).get("region")
+                  or _selector({"type": "FragmentSelector", "value": fragment}).get("region"))
+    if not canvas:
+        return body
+    return {**body, TARGET: {"canvas": canvas, **({"region": region} if region else {})}}
 
 
 def _painting(anno: dict[str, Any]) -> bool:
@@ -599,8 +662,9 @@ def _painted_v3(canvas: dict[str, Any]) -> list[dict[str, Any]]:
             bodies = anno.get("body") if isinstance(anno, dict) and _painting(anno) else None
             if isinstance(bodies, dict) and bodies.get("type") == "Choice":
                 bodies = bodies.get("items")
-            out.extend(b for b in ([bodies] if isinstance(bodies, dict) else bodies or [])
-                       if isinstance(b, dict))
+            out.extend({"id": b} if isinstance(b, str) else b
+                       for b in ([bodies] if isinstance(bodies, (dict, str)) else bodies or [])
+                       if isinstance(b, dict) or isinstance(b, str) and b)
     return out
 
 
@@ -757,6 +821,7 @@ def _image_bodies_v2(canvas: dict[str, Any]) -> list[dict[str, Any]]:
     for image in [images] if isinstance(images, dict) else images:  # one, not in a list
         if not isinstance(image, dict):
             continue
+        target = image.get("on")
         res = image.get("resource")
         if isinstance(res, dict) and res.get("@type") == "oa:Choice":
             res = res.get("default")
@@ -767,7 +832,7 @@ def _image_bodies_v2(canvas: dict[str, Any]) -> list[dict[str, Any]]:
         if isinstance(res, str) and res:  # the image's URI alone, as JSON-LD allows
             res = {"@id": res}
         if isinstance(res, dict) and _is_image(res):
-            out.append(res)
+            out.append(_placed(res, target))
     return out
 
 
@@ -823,6 +888,23 @@ def claimed_images(paths: list[Path], options: IngestOptions) -> set[str]:
             stack.extend(m for m in _members(d) if "items" in m or "sequences" in m
                          or "manifests" in m or "collections" in m)
     return out
+
+
+def _canvas_part(target: Any, canvas_id: str, width: int | None,
+                 height: int | None) -> str | None:
+    """The part of its canvas an image is painted on (its annotation's target, matched to
+    the canvas without its media fragment, :func:`_placed`), cut to the canvas; None
+    for the whole canvas, a target naming another canvas, or a part with nothing of it
+    on the canvas."""
+    if not isinstance(target, dict) or not target.get("region"):
+        return None
+    if target.get("canvas") != canvas_id.partition("#")[0]:
+        return None
+    region = clip_region(str(target["region"]), width, height)
+    if region is None or region in ("pct:0,0,100,100", "full") or (
+            width and height and region == f"0,0,{width},{height}"):
+        return None
+    return region
 
 
 def _size_words(body: dict[str, Any]) -> str:
@@ -1021,12 +1103,13 @@ def _read_manifest(doc: dict[str, Any], source: str, partof: dict[str, Any] | No
     if not _contexts(doc):
         manifest_meta = {**manifest_meta, "iiif_note": f"the manifest has no @context; read "
                          f"as IIIF Presentation {version}"}
-    empty: list[tuple[int, str]] = []  # (index, id) of the canvases with no image
+    empty: list[tuple[int, str, str]] = []  # (index, id, label): the canvases with no image
     for index, canvas in enumerate(canvases, 1):
         rec = _canvas_record(source, version, index, canvas, manifest_id, manifest_label,
                              manifest_meta)
         if rec is None:
-            empty.append((index, _id(canvas) or f"{manifest_id}#canvas-{index}"))
+            empty.append((index, _id(canvas) or f"{manifest_id}#canvas-{index}",
+                          text_of(canvas.get("label"))))
             continue
         if isinstance(rec, Record) and partof:
             rec.meta.update(partof)
@@ -1051,20 +1134,44 @@ def _ranges(numbers: list[int], most: int = 12) -> str:
     return ", ".join(words)
 
 
-def _empty_canvases(source: str, manifest_id: str, empty: list[tuple[int, str]],
+#: the most canvases with no image whose labels are said (a Gallica volume has 84)
+MOST_LABELS = 12
+
+
+def _labels(empty: list[tuple[int, str, str]]) -> str:
+    """The labels of a few canvases (``, labelled "f. 1v"``), none for many or unlabelled."""
+    labels = [label for _, _, label in empty if label]
+    if not labels or len(empty) > MOST_LABELS:
+        return ""
+    return ", labelled " + ", ".join(f'"{label}"' for label in labels)
+
+
+def _empty_canvases(source: str, manifest_id: str, empty: list[tuple[int, str, str]],
                     total: int) -> Problem:
     """The canvases of a manifest painted with nothing, said once with their count
     (a Gallica manifest lists the pages it has no scan of as canvases with no image:
     84 of them in one volume), not as one problem each; the other canvases come in."""
+    if len(empty) == total:  # nothing of the manifest comes in: not "the others came in"
+        labels = _labels(empty)
+        return Problem(source, empty[0][1],
+                       f"the one canvas of the manifest {manifest_id} has no image "
+                       f"({empty[0][1]}{labels})" if total == 1 else
+                       f"none of the {total:,} canvases of the manifest {manifest_id} has "
+                       "an image" + (f" ({labels.removeprefix(', ')})" if labels else ""),
+                       "check that this is the manifest meant and that its canvases are "
+                       "painted with images (v3 an Annotation with an Image body, v2 an "
+                       "oa:Annotation with a dctypes:Image resource); a publisher may list "
+                       "pages it has no scan of yet")
     if len(empty) == 1:
-        index, cid = empty[0]
-        return Problem(source, cid, f"canvas {index} has no image ({cid})",
+        index, cid, _ = empty[0]
+        return Problem(source, cid, f"canvas {index} has no image ({cid}{_labels(empty)})",
                        "the canvas is skipped, the manifest's other canvases came in; "
                        "nothing to do if the publisher lists a page it has no scan of, "
                        "otherwise check the manifest")
     return Problem(source, empty[0][1],
                    f"{len(empty):,} of the {total:,} canvases of the manifest {manifest_id} "
-                   f"have no image: canvases {_ranges([i for i, _ in empty])}",
+                   f"have no image: canvases {_ranges([i for i, _, _ in empty])}"
+                   + (f" ({_labels(empty).removeprefix(', ')})" if _labels(empty) else ""),
                    "those canvases are skipped, the manifest's other canvases came in; "
                    "nothing to do if the publisher lists pages it has no scan of (Gallica "
                    "does), otherwise check the manifest")
@@ -1126,9 +1233,13 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
                        "the canvas its width and height (those of its image, in pixels) in "
                        "the manifest, or ask its publisher to, and ingest it again")
     bodies = _image_bodies_v3(canvas) if version == 3 else _image_bodies_v2(canvas)
+    # an image annotation with an empty body or resource ({}, or a SpecificResource or
+    # Choice with no image in it) paints nothing: such canvases are said together
+    bodies = [b for b in bodies if _id(b) or _service(b, version)[0]]
     body = bodies[0] if bodies else None
     if body is None:
-        painted = _painted_v3(canvas) if version == 3 else _painted_v2(canvas)
+        painted = [b for b in (_painted_v3(canvas) if version == 3 else _painted_v2(canvas))
+                   if _id(b) or b.get("service")]
         if painted:  # a caption file, a video, a sound: glamlab reads images
             return Problem(source, canvas_id, f"canvas {index} ({canvas_id}) is painted "
                            f"with {'; '.join(_what(b) for b in painted)}, not an image",
@@ -1157,6 +1268,17 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
         "image": image,
         "format": body.get("format"),
     }
+    level, features = service_level(body) if service else (None, [])
+    if level is not None:  # what the service promises to answer (items.images.promises)
+        meta["image_level"] = level
+    if features:
+        meta["image_features"] = features
+    placed = _canvas_part(body.get(TARGET), canvas_id, width, height)
+    if placed:
+        meta["canvas_region"] = placed
+        meta["canvas_note"] = (f"the image is painted on the part {placed} of the canvas"
+                               + (f" ({width} x {height})" if width and height else "")
+                               + ", not on the whole of it")
     part = dict(body.get(SELECTOR) or {})
     turn = part.pop("turn", None)
     if turn:  # the canvas's stylesheet turns the image: done here once it is read
@@ -1189,11 +1311,18 @@ def _canvas_record(source: str, version: int, index: int, canvas: dict[str, Any]
             "that, the whole image is read and cut and turned here")
     if clip_note:
         meta["canvas_note"] = "; ".join(n for n in (meta.get("canvas_note"), clip_note) if n)
+    if "image_size" not in meta and service and _int(body.get("width")) and \
+            _int(body.get("height")) and (_int(body.get("width")), _int(body.get("height"))) \
+            != (width, height):
+        # the image's own size, where the canvas's is another (recipe 0004): the sizes
+        # asked of a service that promises no "!w,h" are within it (web.images)
+        meta["image_size"] = [_int(body.get("width")), _int(body.get("height"))]
     others = [i for b in bodies[1:] if (i := _id(b))]
     if others:  # a spread of two scans, a fragment pasted on a page: the first is read
         meta["other_images"] = others
-        meta["canvas_note"] = (f"the canvas is painted with {len(bodies)} images; the item is "
-                               f"the first, {image or uri}")
+        meta["canvas_note"] = "; ".join(n for n in (
+            f"the canvas is painted with {len(bodies)} images; the item is the first, "
+            f"{image or uri}", meta.get("canvas_note") if placed else None) if n)
     return Record(item_id=canvas_id, modality="image", source_kind=KIND, source=source,
                   content_hash=sha256_json({"canvas": canvas, "manifest": manifest_id}),
                   uri=uri, width=width, height=height, meta=meta)

@@ -74,15 +74,21 @@ def open_image(item: Item, max_side: int | None = None, *,
 
 def local_view(item: Item) -> tuple[str | None, bool, float]:
     """What of the view a IIIF canvas gives its image is done here, once the image is
-    read: the region and rotation its selector asks for where there is no image service
-    to ask (``image_region``, ``image_rotation``), and the turn its CSS stylesheet gives
+    read: the region and rotation its selector asks for (``image_region``,
+    ``image_rotation``) where there is no image service to ask, or the service's
+    compliance level does not promise them (:func:`service_view`), and the turn its CSS
+    stylesheet gives
     (``image_turn``, recipe 0040's second way). ``(region, mirrored, degrees clockwise)``;
     ``(None, False, 0.0)`` for an image shown as it is."""
     meta = item.meta or {}
-    region = rotation = None
-    if not meta.get("image_service"):
-        region = meta.get("image_region")
-        rotation = meta.get("image_rotation")
+    region = meta.get("image_region")
+    rotation = meta.get("image_rotation")
+    if meta.get("image_service"):  # what the service is asked for is not done again here
+        asked_region, asked_rotation = service_view(meta)
+        if asked_region != "full":
+            region = None
+        if asked_rotation != "0":
+            rotation = None
     text = str(rotation or "0").strip()
     mirror = text.startswith("!")
     try:
@@ -149,17 +155,84 @@ def _local_source(item: Item) -> str:
 
 
 # -- remote images, lazily --------------------------------------------------------
+#: what the compliance levels of the Image API (1.x, 2, 3) promise beyond level 0 (the
+#: whole image, full/full or full/max, unturned, default or native quality), by the
+#: features' names (the compliance documents of each version)
+_LEVEL_1: dict[int, frozenset[str]] = {
+    1: frozenset({"regionByPx", "sizeByW", "sizeByH", "sizeByPct", "rotationBy90s"}),
+    2: frozenset({"regionByPx", "sizeByW", "sizeByH", "sizeByPct"}),
+    3: frozenset({"regionByPx", "regionSquare", "sizeByW", "sizeByH", "sizeByWh"}),
+}
+_LEVEL_2: dict[int, frozenset[str]] = {
+    1: _LEVEL_1[1] | {"regionByPct", "sizeByWh", "sizeByConfinedWh"},
+    2: _LEVEL_1[2] | {"regionByPct", "sizeByConfinedWh", "sizeByWh", "rotationBy90s"},
+    3: _LEVEL_1[3] | {"regionByPct", "sizeByConfinedWh", "sizeByPct", "rotationBy90s"},
+}
+
+
+def promises(meta: dict[str, Any], feature: str) -> bool:
+    """Whether an item's image service promises ``feature`` (``regionByPx``,
+    ``sizeByConfinedWh``, ``rotationBy90s``...): by the compliance level its profile
+    gives (``image_level``) in its Image API version, or as a feature it names beyond it
+    (``image_features``). A service that gives no level is asked as before: for anything."""
+    level = meta.get("image_level")
+    if not isinstance(level, int):
+        return True
+    if feature in (meta.get("image_features") or ()):
+        return True
+    if level <= 0:
+        return False
+    table = _LEVEL_1 if level == 1 else _LEVEL_2
+    return feature in table.get(int(meta.get("image_api") or 2), table[2])
+
+
+def _region_feature(region: str) -> str | None:
+    if region == "full":
+        return None
+    if region == "square":
+        return "regionSquare"
+    return "regionByPct" if region.startswith("pct:") else "regionByPx"
+
+
+def _rotation_features(rotation: str) -> list[str]:
+    out = ["mirroring"] if rotation.startswith("!") else []
+    try:
+        degrees = float(rotation.lstrip("!")) % 360
+    except ValueError:
+        return out + ["rotationArbitrary"]
+    if degrees:
+        out.append("rotationBy90s" if degrees % 90 == 0 else "rotationArbitrary")
+    return out
+
+
+def service_view(meta: dict[str, Any]) -> tuple[str, str]:
+    """The region and rotation an item's image service is asked for: those the canvas
+    shows (``image_region``, ``image_rotation``) where the service promises them
+    (:func:`promises`); else the whole image (``full``), or the region unturned (``0``),
+    and the rest is done here once the image is read (:func:`local_view`). A level 0
+    service is asked only for the whole image, a level 1 service never to turn it."""
+    region = str(meta.get("image_region") or "full")
+    rotation = str(meta.get("image_rotation") or "0")
+    feature = _region_feature(region)
+    if feature and not promises(meta, feature):
+        return "full", "0"  # cut here, and so turned here after it
+    if not all(promises(meta, f) for f in _rotation_features(rotation)):
+        return region, "0"
+    return region, rotation
+
+
 def image_urls(item: Item) -> list[str]:
     """Where to get an item's image, best first (IIIF Image API full size: ``default.jpg``,
     for an Image API 1.x service ``native.jpg``; then the image the manifest names). A canvas painted with a part of its image, or with it
     turned (``image_region``, ``image_rotation``: a ``SpecificResource`` with a selector)
-    asks the image service for that part, turned; the whole image the manifest names is
-    then no stand-in for it (it is fetched only where there is no image service)."""
+    asks the image service for that part, turned, as far as its compliance level promises
+    (:func:`service_view`; the rest is done here); the whole image the manifest names is
+    then no stand-in for it (it is fetched only where the service is asked for the whole
+    image, or there is no image service)."""
     meta = item.meta or {}
     urls: list[str] = []
     service = meta.get("image_service")
-    region = str(meta.get("image_region") or "full")
-    rotation = str(meta.get("image_rotation") or "0")
+    region, rotation = service_view(meta)
     if service:
         if meta.get("image_api") == 3:
             urls.append(f"{service}/{region}/max/{rotation}/default.jpg")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..items import file_name_only
+from ..items.images import promises
 from ..review import NotFound
 
 if TYPE_CHECKING:
@@ -117,3 +118,26 @@ def iiif_service(item: Item) -> str | None:
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             return value.rstrip("/")
     return None
+
+
+def iiif_display_url(item: Item, side: int = DISPLAY_SIDE) -> str | None:
+    """Where the item page shows the image of an item from a IIIF image service
+    (:func:`iiif_service`; None for the others): at most ``side`` pixels a side, in a size
+    the service's compliance level promises (:func:`glamlab.items.images.promises`):
+    ``!w,h`` (level 2); the longer side's width ``w,`` or height ``,h``, no bigger than
+    the image (level 1, whose image size is known); else the whole image (level 0:
+    ``full``, Image API 3 ``max``)."""
+    service = iiif_service(item)
+    if service is None:
+        return None
+    meta = item.meta or {}
+    api = meta.get("image_api")
+    size = f"!{side},{side}"
+    if not promises(meta, "sizeByConfinedWh"):
+        width, height = (meta.get("image_size") or [item.width, item.height])[:2]
+        if width and height and promises(meta, "sizeByW") and promises(meta, "sizeByH"):
+            size = f"{min(side, int(width))}," if width >= height else \
+                f",{min(side, int(height))}"
+        else:
+            size = "max" if api == 3 else "full"
+    return f"{service}/full/{size}/0/{'native.jpg' if api == 1 else 'default.jpg'}"

@@ -23,6 +23,7 @@ from ..images import (
     THUMB_SIDE,
     file_name_only,
     has_images,
+    iiif_display_url,
     iiif_service,
     image_file,
     known_item,
@@ -973,8 +974,9 @@ def item_page(request: Request, item_id: str, user: User = Depends(page_user)) -
         "choices": list(ws.card.labels), "multi_label": bool(ws.card.multi_label),
         "item": item, "history": history, "span_sets": span_sets,
         "iiif": iiif_service(item), "source": source_words(item.source_kind, item.source),
-        # Image API 1.0/1.1 names the image native.jpg, 2 and 3 default.jpg
-        "iiif_file": "native.jpg" if item.meta.get("image_api") == 1 else "default.jpg",
+        # in a size the service's compliance level promises; Image API 1.0/1.1 names the
+        # image native.jpg, 2 and 3 default.jpg
+        "iiif_src": iiif_display_url(item),
         # a field naming a file by its server path (a table's image column): the file's
         # name, unless to an admin (as GET /api/items/ID gives it)
         "meta": [(k, _meta_cell(k, v if user.can("admin") else file_name_only(v)))
