@@ -110,7 +110,7 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "",
     chart = plots.bar_chart([r["candidate"] for r in board], [r[metric] for r in board],
                             low=[r["low"] for r in board], high=[r["high"] for r in board],
                             title=f"{word} on the test split, with 95% bootstrap intervals",
-                            max_value=1.0)
+                            max_value=1.0, numbers=True, x_name="candidate", value_name=word)
     if cm:
         for r in board:
             r["count_interval"] = f"{r[f'{cm}_low']:.3f} \u2013 {r[f'{cm}_high']:.3f}"
@@ -120,7 +120,9 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "",
                                 low=[r[f"{cm}_low"] for r in board],
                                 high=[r[f"{cm}_high"] for r in board],
                                 title=f"{metric_name(cm)} per slot on the test split (lower is "
-                                      "better), with 95% bootstrap intervals")
+                                      "better), with 95% bootstrap intervals",
+                                numbers=True, x_name="candidate",
+                                value_name=f"{metric_name(cm)} per slot")
         word = f"{word} (the rows one by one)"
     sections.append(Section(
         "Leaderboard",
@@ -160,12 +162,14 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "",
         parts = [plots.bar_chart([p["label"] for p in c.per_label], [p["f1"] for p in c.per_label],
                                  low=[p["f1_low"] for p in c.per_label],
                                  high=[p["f1_high"] for p in c.per_label],
-                                 title=f"F1 per label ({c.name})", max_value=1.0)]
+                                 title=f"F1 per label ({c.name})", max_value=1.0,
+                                 numbers=True, x_name=noun, value_name="F1")]
         if c.confusion is not None:
             parts.append(plots.heatmap(c.confusion, result.classes, result.classes,
                                        title=f"Confusion matrix ({c.name})", row_title="truth",
-                                       col_title="prediction"))
-        html = '<div class="plots">' + "".join(parts) + "</div>"
+                                       col_title="prediction", numbers=True))
+        # each chart with its numbers under it
+        html = '<div class="plots">' + "".join(f"<div>{p}</div>" for p in parts) + "</div>"
         html += table_html(c.per_label, ["label", "precision", "recall", "f1", "f1_low",
                                          "f1_high", "support"],
                            headers=["label", "precision", "recall", "F1",
@@ -183,7 +187,9 @@ def report_sections(result: EvaluationResult, *, title_prefix: str = "",
                                     high=[r["high"] for r in rows_], max_value=1.0,
                                     reference=c.metrics[metric]["value"],
                                     reference_label="whole test set",
-                                    title=f"{word} by {field_name} ({c.name})")
+                                    title=f"{word} by {field_name} ({c.name})",
+                                    numbers=True, x_name=f"{field_name} (items)",
+                                    value_name=word)
             shown = [{**r, "p_value": chance(r.get("p_value"))} for r in rows_]
             table = table_html(shown, ["value", "items", metric, "low", "high", "difference",
                                        "p_value", "worse"], flag="worse",

@@ -147,7 +147,7 @@ def signal_sections(data: dict[str, Any]) -> str:
         if not points:
             continue
         rows = "".join(
-            f"<tr><td>{html.escape(k)}</td><td>{'' if v is None else f'{v:.4f}'}</td>"
+            f"<tr><th scope='row'>{html.escape(k)}</th><td>{'' if v is None else f'{v:.4f}'}</td>"
             f"<td>{'' if t is None else f'{t:.4f}'}</td><td class='{s.replace(' ', '-')}'>"
             f"{html.escape(s)}</td></tr>" for k, v, t, s in points)
         words = value_words(descriptions[name])
@@ -155,10 +155,13 @@ def signal_sections(data: dict[str, Any]) -> str:
             f"<section><h2>{html.escape(name.replace('_', ' '))}</h2>"
             f"<p>{html.escape(descriptions[name])}</p>"
             + (f"<p class='note'>{html.escape(words)}</p>" if words else "")
-            + f"{_svg_series(name, points)}<table><thead><tr><th>window</th>"
-            "<th><abbr title='how different the window is from the reference'>value</abbr></th>"
-            "<th><abbr title='above it, the window raises an alert'>alert threshold</abbr></th>"
-            f"<th>status</th></tr></thead><tbody>{rows}</tbody></table></section>")
+            + f"{_svg_series(name, points)}<table class='signal-numbers'><caption>"
+            f"The numbers behind the chart: {html.escape(name)} per window, with its alert "
+            "threshold</caption><thead><tr><th scope='col'>window</th>"
+            "<th scope='col'><abbr title='how different the window is from the reference'>"
+            "value</abbr></th><th scope='col'><abbr title='above it, the window raises an "
+            "alert'>alert threshold</abbr></th>"
+            f"<th scope='col'>status</th></tr></thead><tbody>{rows}</tbody></table></section>")
     return "".join(sections)
 
 

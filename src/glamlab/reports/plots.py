@@ -6,7 +6,8 @@ Text is escaped; every plot carries a ``<title>`` (its accessible name) and, whe
 draws several series, a ``<desc>`` saying how each one is drawn, and a ``data-plot``
 attribute naming its kind (tests look for it). Series are told apart by their dash pattern
 and point shape as well as their colour (:data:`STYLES`), the legend shows the same, and
-:func:`numbers_table` gives a chart's numbers as a table, for those who cannot see it.
+:func:`numbers_table` gives a chart's numbers as a table, for those who cannot see it (each
+chart's ``numbers=True`` puts its own right after it, under "Show the numbers").
 """
 
 from __future__ import annotations
@@ -190,17 +191,114 @@ def numbers_table(x_labels: Sequence[str], series: Sequence[dict], *, caption: s
         if has_notes:
             cells.append(f"<td>{escape('; '.join(notes))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    return _numbers_details(caption, "".join(head), "".join(rows))
+
+
+#: the end of a chart's description when its numbers follow it (``numbers=True``)
+NUMBERS_AFTER = "Every number of the chart is in the table after it (Show the numbers)."
+
+
+def _numbers_details(caption: str, head: str, rows: str) -> str:
+    """A chart's numbers as every chart gives them: a table with a caption, under a closed
+    "Show the numbers" (``head`` and ``rows``: the header cells and the rows, trusted)."""
     return ('<details class="plot-numbers"><summary>Show the numbers</summary>'
-            f'<table><caption>{escape(caption)}</caption><thead><tr>{"".join(head)}</tr>'
-            f'</thead><tbody>{"".join(rows)}</tbody></table></details>')
+            f'<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr>'
+            f'</thead><tbody>{rows}</tbody></table></details>')
+
+
+def _simple_numbers(caption: str, columns: Sequence[str],
+                    rows: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """A chart's numbers: ``columns`` the headers (the first names the rows), ``rows``
+    each its name and its cells (already rounded as the chart rounds them)."""
+    head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in columns)
+    body = "".join(
+        f'<tr><th scope="row">{escape(str(name))}</th>'
+        + "".join(f'<td class="num">{escape(c)}</td>' for c in cells) + "</tr>"
+        for name, cells in rows)
+    return _numbers_details(caption, head, body)
+
+
+def _ok(v: float | None) -> bool:
+    return v is not None and v == v
+
+
+def bar_numbers(labels: Sequence[str], values: Sequence[float], *,
+                low: Sequence[float] | None = None, high: Sequence[float] | None = None,
+                caption: str = "", x_name: str = "label", value_name: str = "value",
+                reference: float | None = None, reference_label: str = "") -> str:
+    """The numbers of a :func:`bar_chart` (each bar's value and, with ``low``/``high``,
+    its 95% interval, rounded as the chart writes them; the reference line in a last row)
+    under "Show the numbers"."""
+    band = low is not None and high is not None
+    cols = [x_name, value_name, *([f"{value_name}: 95% interval"] if band else [])]
+    rows: list[tuple[str, Sequence[str]]] = []
+    for i, (lab, v) in enumerate(zip(labels, values, strict=True)):
+        cells = [_fmt(v) if _ok(v) else "-"]
+        if band:
+            lo, hi = low[i], high[i]  # type: ignore[index]
+            cells.append(f"{_fmt(lo)} to {_fmt(hi)}" if _ok(lo) and _ok(hi) else "")
+        rows.append((str(lab), cells))
+    if reference is not None:
+        rows.append((f"{reference_label or 'reference'} (the dashed line)",
+                     [_fmt(reference), *([""] if band else [])]))
+    return _simple_numbers(caption or "bar chart", cols, rows)
+
+
+def _count(v: float) -> str:
+    return str(int(v)) if float(v) == int(v) else _fmt(v)
+
+
+def heatmap_numbers(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
+                    col_labels: Sequence[str], *, caption: str = "", row_title: str = "",
+                    col_title: str = "") -> str:
+    """The numbers of a :func:`heatmap`: the same matrix, one row per row of it, every
+    cell (empty ones as 0), under "Show the numbers"."""
+    corner = (f"{row_title} (rows) / {col_title} (columns)" if row_title and col_title
+              else row_title or col_title or "")
+    rows = [(str(lab), [_count(float(matrix[i][j])) for j in range(len(col_labels))])
+            for i, lab in enumerate(row_labels)]
+    return _simple_numbers(caption or "matrix", [corner, *map(str, col_labels)], rows)
+
+
+def _x_name(x: float, x_labels: Sequence[str] | None) -> str:
+    return (str(x_labels[int(x)]) if x_labels and float(x).is_integer()
+            and 0 <= int(x) < len(x_labels) else _fmt(x))
+
+
+def line_numbers(series: dict[str, Sequence[tuple[float, float]]], *, caption: str = "",
+                 x_labels: Sequence[str] | None = None, x_name: str = "x") -> str:
+    """The numbers of a :func:`line_chart`: one row per place on the x axis (named by
+    ``x_labels``), one column per series (empty where it has no point)."""
+    xs = sorted({float(x) for s in series.values() for x, _y in s})
+    at = {name: {float(x): y for x, y in s} for name, s in series.items()}
+    rows = [(_x_name(x, x_labels),
+             [_fmt(at[name][x]) if x in at[name] else "" for name in series]) for x in xs]
+    return _simple_numbers(caption or "line chart", [x_name, *series], rows)
+
+
+def histogram_numbers(values: Sequence[float], *, bins: int = 20, caption: str = "",
+                      range_: tuple[float, float] | None = None) -> str:
+    """The numbers of a :func:`histogram`: each bin's range and how many values fall in it."""
+    import numpy as np
+
+    v = np.asarray([x for x in values if x == x], dtype=float)
+    if not len(v):
+        return _simple_numbers(caption or "histogram", ["range", "count"], [])
+    counts, edges = np.histogram(v, bins=bins, range=range_)
+    return _simple_numbers(caption or "histogram", ["range", "count"],
+                           [(f"{_fmt(edges[i])} to {_fmt(edges[i + 1])}", [str(int(c))])
+                            for i, c in enumerate(counts)])
 
 
 def bar_chart(labels: Sequence[str], values: Sequence[float], *, low: Sequence[float] | None = None,
               high: Sequence[float] | None = None, title: str = "", max_value: float | None = None,
               width: int = 560, bar_height: int = 18, color: str = PALETTE[0],
-              reference: float | None = None, reference_label: str = "") -> str:
+              reference: float | None = None, reference_label: str = "",
+              numbers: bool = False, x_name: str = "label", value_name: str = "value") -> str:
     """Horizontal bars with optional interval whiskers (``low``/``high``) and a
-    vertical reference line (e.g. the overall score)."""
+    vertical reference line (e.g. the overall score). ``numbers``: followed by its
+    numbers as a table (:func:`bar_numbers`; ``x_name`` and ``value_name`` head its
+    columns)."""
     n = len(labels)
     left = 12 + 6 * max((len(_short(x)) for x in labels), default=4)
     right = 60
@@ -241,13 +339,18 @@ def bar_chart(labels: Sequence[str], values: Sequence[float], *, low: Sequence[f
             # its words darker than the line: 5.5:1 against white, as small text needs
             out.append(f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" fill="#c53030">'
                        f"{escape(reference_label)}</text>")
-    return _close(out)
+    if not numbers:
+        return _close(out)
+    return _close(out, NUMBERS_AFTER) + bar_numbers(
+        labels, values, low=low, high=high, caption=title, x_name=x_name,
+        value_name=value_name, reference=reference, reference_label=reference_label)
 
 
 def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
             col_labels: Sequence[str], *, title: str = "", row_title: str = "",
-            col_title: str = "", cell: int = 34) -> str:
-    """A matrix of counts (e.g. a confusion matrix: rows truth, columns prediction)."""
+            col_title: str = "", cell: int = 34, numbers: bool = False) -> str:
+    """A matrix of counts (e.g. a confusion matrix: rows truth, columns prediction);
+    ``numbers``: followed by the matrix as a table (:func:`heatmap_numbers`)."""
     n_r, n_c = len(row_labels), len(col_labels)
     cell = max(16, min(cell, 560 // max(1, n_c)))
     left = 16 + 6 * max((len(_short(x, 24)) for x in row_labels), default=4)
@@ -285,13 +388,20 @@ def heatmap(matrix: Sequence[Sequence[float]], row_labels: Sequence[str],
         words = " / ".join(x for x in (f"rows: {row_title}" if row_title else "",
                                        f"columns: {col_title}" if col_title else "") if x)
         out.append(f'<text x="4" y="{height - 10}">{escape(words)}</text>')
-    return _close(out)
+    if not numbers:
+        return _close(out)
+    return _close(out, NUMBERS_AFTER) + heatmap_numbers(
+        matrix, row_labels, col_labels, caption=title, row_title=row_title,
+        col_title=col_title)
 
 
 def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str = "",
                width: int = 560, height: int = 220, y_label: str = "",
-               x_labels: Sequence[str] | None = None) -> str:
-    """One line per named series of (x, y) points; ``x_labels`` names the x ticks."""
+               x_labels: Sequence[str] | None = None, numbers: bool = False,
+               x_name: str = "x") -> str:
+    """One line per named series of (x, y) points; ``x_labels`` names the x ticks.
+    ``numbers``: followed by its numbers as a table (:func:`line_numbers`, its first
+    column headed ``x_name``)."""
     pts = [p for s in series.values() for p in s]
     out = _open("line", width, height, title or "line chart")
     if not pts:
@@ -339,13 +449,17 @@ def line_chart(series: dict[str, Sequence[tuple[float, float]]], *, title: str =
         out.append("</g>")
         out.append(legend_entry(width - right + 6, top + 12 + 15 * k, name, color, k, limit=14))
         said.append(f"{name}: {words}")
-    return _close(out, "; ".join(said) + ".")
+    if not numbers:
+        return _close(out, "; ".join(said) + ".")
+    return _close(out, "; ".join(said) + ". " + NUMBERS_AFTER) + line_numbers(
+        series, caption=title, x_labels=x_labels, x_name=x_name)
 
 
 def histogram(values: Sequence[float], *, bins: int = 20, title: str = "", width: int = 560,
-              height: int = 180, color: str = PALETTE[0], range_: tuple[float, float] | None = None
-              ) -> str:
-    """A histogram of values (e.g. prediction scores)."""
+              height: int = 180, color: str = PALETTE[0], range_: tuple[float, float] | None = None,
+              numbers: bool = False) -> str:
+    """A histogram of values (e.g. prediction scores); ``numbers``: followed by each
+    bin's count as a table (:func:`histogram_numbers`)."""
     import numpy as np
 
     v = np.asarray([x for x in values if x == x], dtype=float)
@@ -368,7 +482,10 @@ def histogram(values: Sequence[float], *, bins: int = 20, title: str = "", width
     out.append(f'<text x="{left}" y="{height - 6}">{_fmt(edges[0])}</text>')
     out.append(f'<text x="{width - 10}" y="{height - 6}" text-anchor="end">{_fmt(edges[-1])}</text>')
     out.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{int(cmax)}</text>')
-    return _close(out)
+    if not numbers:
+        return _close(out)
+    return _close(out, NUMBERS_AFTER) + histogram_numbers(values, bins=bins, caption=title,
+                                                          range_=range_)
 
 
 def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = "",
@@ -519,8 +636,9 @@ def band_chart(x_labels: Sequence[str], series: Sequence[dict], *, title: str = 
     return _close(out, words)
 
 
-def backtest_chart(report: BacktestReport) -> str:
-    """The error of every model over a backtest's folds, as an SVG line chart."""
+def backtest_chart(report: BacktestReport, numbers: bool = True) -> str:
+    """The error of every model over a backtest's folds, as an SVG line chart, followed
+    by its numbers (unless ``numbers`` is false)."""
     import math
 
     # a month without a value (an F1 where nobody cancelled) is left out of the line:
@@ -534,13 +652,15 @@ def backtest_chart(report: BacktestReport) -> str:
     # the measure in words, as the page's table says it
     said = measure_words(report.metric, report.positive)
     return line_chart(series, title=f"{said} by month", y_label=said,
-                      x_labels=[f.origin[:7] for f in report.folds])
+                      x_labels=[f.origin[:7] for f in report.folds], numbers=numbers,
+                      x_name="month")
 
 
-def drift_chart(result: WindowDrift, top: int = 10) -> str:
+def drift_chart(result: WindowDrift, top: int = 10, numbers: bool = True) -> str:
     """Each column's z in a tabular drift check (how many times its usual spread it moved),
-    with the threshold."""
+    with the threshold, followed by its numbers (unless ``numbers`` is false)."""
     cols = result.columns[:top]
     return bar_chart([c.column for c in cols], [max(0.0, c.z) for c in cols],
                      reference=result.threshold, reference_label="flag above",
-                     title="How unusual each column is in this window (z)")
+                     title="How unusual each column is in this window (z)", numbers=numbers,
+                     x_name="column", value_name="z")

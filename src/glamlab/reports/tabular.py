@@ -63,7 +63,8 @@ def monitor_sections(report: TabularMonitorReport) -> list[Section]:
                                measure_sentence(metric, report.positive)]).strip()),
         Section("Estimated and realised performance",
                 html=line_chart(series, title=f"{m} by window", y_label=m,
-                                x_labels=[w.drift.start for w in ws])),
+                                x_labels=[w.drift.start for w in ws], numbers=True,
+                                x_name="window")),
     ]
     for w in ws:
         sections.append(Section(
@@ -120,7 +121,8 @@ def monitor_sections_html(data: dict[str, Any], positive: str | None = None) -> 
                      "well it does; once they are imported, the realised value is drawn "
                      "beside it. " + _html.escape(measure_sentence(stored, positive)) + "</p>"
                      + line_chart(series, title=f"{metric} by window", y_label=str(metric),
-                                  x_labels=[str(w.get("start")) for w in wins]) + "</section>")
+                                  x_labels=[str(w.get("start")) for w in wins], numbers=True,
+                                  x_name="window") + "</section>")
     for w in wins:
         if not w.get("flagged"):
             continue
@@ -130,7 +132,8 @@ def monitor_sections_html(data: dict[str, Any], positive: str | None = None) -> 
         chart = bar_chart([str(c.get("column")) for c in top],
                           [max(0.0, float(c.get("z") or 0.0)) for c in top],
                           reference=w.get("threshold"), reference_label="flag above",
-                          title="How unusual each column is in this window (z)") if top else ""
+                          title="How unusual each column is in this window (z)",
+                          numbers=True, x_name="column", value_name="z") if top else ""
         cause = w.get("root_cause")
         parts.append(f"<section class='warning'><h3>{_html.escape(str(w.get('start')))} to "
                      f"{_html.escape(str(w.get('end')))}: drift</h3>"
