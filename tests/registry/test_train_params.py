@@ -133,3 +133,16 @@ def test_predictors_name_lists_its_parameters_and_defaults(capsys, make_ws):
     assert params["C"] == 4.0 and params["cv"] == 3
     code, out, err = run_cli(capsys, ws, "predictors", "no-such")
     assert code == 2 and "error: no predictor called 'no-such'" in err
+
+
+def test_a_backtest_refuses_them(make_ws, tmp_path, capsys):
+    """The backtest said a refused value was too few rows ("scikit-learn's" words)."""
+    from tests import bookings
+
+    ws = bookings.rows_project(make_ws, tmp_path)
+    code, out, err = run_cli(capsys, ws, "backtest", "--param", "foo=1", "--n-boot", "1")
+    assert code == 2 and "error: tabular-gbm has no parameter 'foo'" in err, err
+    code, out, err = run_cli(capsys, ws, "backtest", "--param", "learning_rate=-1",
+                             "--n-boot", "1")
+    assert code == 2 and "Traceback" not in err, err
+    assert "error: tabular-gbm refused learning_rate=-1: " in err
