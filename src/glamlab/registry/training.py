@@ -100,10 +100,11 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
         predictor = create_for(ws, predictor_name, **(params or {}))
     else:
         services.attach(predictor, ws)
-    # a value the library refuses while fitting (the caller's params): one clear error,
-    # and nothing saved (the model is saved only after the fit)
+    # a value the library refuses while fitting (an error naming one of the caller's
+    # params, or scikit-learn's InvalidParameterError; not e.g. too few labels): one
+    # clear error, and nothing saved (the model is saved only after the fit)
     with Heartbeat(f"training {predictor_name}", enabled=progress), \
-            params_taken(predictor_name, params, note=SAVED_NOTHING):
+            params_taken(predictor_name, params, only_named=True, note=SAVED_NOTHING):
         data = fit_on_train(ws, predictor, data)
     params_now = _jsonable(predictor.get_params())
     if reuse:
