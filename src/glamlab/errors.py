@@ -20,7 +20,9 @@ non-zero exit status; it never shows a traceback for these.
      ├── PredictorError
      │    ├── NotFittedError       predict before fit
      │    ├── MissingDependency    an optional extra is not installed
-     │    └── UnknownPredictor     no predictor by that name
+     │    ├── UnknownPredictor     no predictor by that name
+     │    └── ParameterError       a parameter it does not take, or a value it refuses
+     │                             (a ValueError too, for Python callers)
      ├── ModelNotFound             no model version / alias by that name
      ├── RunError                  batch inference problems
      │    └── RunInProgress        another run of the same model holds the lock
@@ -135,6 +137,16 @@ class UnknownPredictor(PredictorError):
     pass
 
 
+class ParameterError(PredictorError, ValueError):
+    """A predictor was given a parameter it does not take, or a value it (or the library
+    behind it) refuses; ``param`` names the parameter when one is known. A ``ValueError``
+    too, so that Python callers may catch it as one."""
+
+    def __init__(self, message: str, *, hint: str | None = None, param: str | None = None):
+        super().__init__(message, hint=hint)
+        self.param = param
+
+
 class ModelNotFound(GlamlabError):
     pass
 
@@ -205,6 +217,7 @@ __all__ = [
     "MissingDependency",
     "ModelNotFound",
     "NotFittedError",
+    "ParameterError",
     "PermissionDenied",
     "PolicyError",
     "PredictorError",

@@ -36,6 +36,7 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
     override them), and the report names it by that spec."""
     import pandas as pd
 
+    from ..predictors.catalogue import params_taken
     from ..tasks.count import count_task
     from .backtest import backtest, one_outcome
 
@@ -76,7 +77,17 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
 
         require_no_leakage(frame[t < start], schema)
     def maker(name: str, p: dict[str, Any] | None = None) -> Callable[[], TabularPredictor]:
-        return lambda: make_predictor(ws, name, p)
+        def make() -> TabularPredictor:
+            predictor = make_predictor(ws, name, p)
+            if p:  # a value its library refuses while fitting: said as that parameter's
+                fit = predictor.fit_table
+
+                def fit_table(frame: pd.DataFrame, y: Any = None) -> TabularPredictor:
+                    with params_taken(name, p, only_named=True):
+                        return fit(frame, y)
+                predictor.fit_table = fit_table  # type: ignore[method-assign]
+            return predictor
+        return make
 
     makers = {name: maker(name) for name in BASELINES}
     predictor, params = saved_or_predictor(ws, model, params)

@@ -65,7 +65,7 @@ def find_label_issues(ws: Workspace, predictor_name: str, *, params: dict[str, A
     """Cross-validate ``predictor_name`` on the training split only and return suspects."""
     from sklearn.model_selection import StratifiedKFold
 
-    from ..predictors.catalogue import create
+    from ..predictors.catalogue import create, params_taken
     from ..tasks import training_data
 
     if ws.card.multi_label:
@@ -83,8 +83,9 @@ def find_label_issues(ws: Workspace, predictor_name: str, *, params: dict[str, A
     cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for train, test in cv.split(np.zeros(len(y)), y):
         model = create(predictor_name, **(params or {}))
-        model.fit([items[i] for i in train], [classes[y[i]] for i in train], classes=classes,
-                  multi_label=False)
+        with params_taken(predictor_name, params):  # a value refused: one clear error
+            model.fit([items[i] for i in train], [classes[y[i]] for i in train],
+                      classes=classes, multi_label=False)
         proba[test] = model.predict_proba([items[i] for i in test])
     idx, suggested = confident_issues(proba, y)
     return [LabelIssue(items[i].item_id, classes[y[i]], classes[suggested[i]],

@@ -13,12 +13,16 @@ with :func:`create_for`, which binds them to the workspace's store."""
 
 from __future__ import annotations
 
+import inspect
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from .. import plugins
-from ..errors import PredictorError, UnknownPredictor
-from ..said import in_words
+from ..errors import GlamlabError, ParameterError, PredictorError, UnknownPredictor
+from ..said import in_words, said
 
 if TYPE_CHECKING:
     from .base import Predictor
@@ -372,16 +376,166 @@ def get(name: str) -> type[Predictor]:
     return plugins.load(spec)  # type: ignore[no-any-return]
 
 
+#: a parameter with no default (it must be given)
+REQUIRED = inspect.Parameter.empty
+#: what a refused training says it left (:func:`params_taken`'s ``note``)
+SAVED_NOTHING = "; no model was saved"
+
+
+def parameters(name: str) -> dict[str, Any]:
+    """The parameters predictor ``name`` takes, each with its default (:data:`REQUIRED`
+    for one that has none), read from its class's ``__init__``; empty for a service
+    (``service:NAME``: its settings are its ``[services.NAME]`` block of the card)."""
+    if name.startswith("service:"):
+        return {}
+    return {p.name: p.default for p in _signature(get(name))}
+
+
+def _signature(cls: type) -> list[inspect.Parameter]:
+    return [p for p in inspect.signature(cls).parameters.values()
+            if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+
+def _takes_any(cls: type) -> bool:
+    """True when the class's ``__init__`` takes any keyword (``**kwargs``)."""
+    return any(p.kind == p.VAR_KEYWORD
+               for p in inspect.signature(cls).parameters.values())
+
+
+def literal(value: Any, words: str | None = None) -> str:
+    """A parameter's value as its caller writes it: Python's (``True``, ``None``, ``()``)
+    or the command line's ``--param`` (TOML: ``true``, ``[]``; no value for None)."""
+    if said(words) == "python":
+        return repr(value)
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(literal(v, "cli") for v in value) + "]"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
+def parameters_words(name: str) -> str:
+    """``NAME=DEFAULT, ...`` for every parameter ``name`` takes (in the caller's words)."""
+    params = parameters(name)
+    if not params:
+        return "no parameters"
+    return ", ".join(k if v is REQUIRED else f"{k} (unset)" if v is None and said() != "python"
+                     else f"{k}={literal(v)}" for k, v in params.items())
+
+
+def _where_listed(name: str) -> str:
+    return in_words(f"glamlab.predictors.catalogue.parameters({name!r}) gives them",
+                    f"`glamlab predictors {name}` lists them",
+                    f"the command glamlab predictors {name} lists them")
+
+
+def _give(key: str) -> str:
+    return in_words(f"{key}=...", f"--param {key}=VALUE", key)
+
+
+def check_params(name: str, params: dict[str, Any]) -> None:
+    """Refuse (:class:`ParameterError`) a parameter predictor ``name`` does not take, or
+    text for one whose default is a number or true/false (what ``--param C=abc`` gives),
+    before anything is trained."""
+    if name.startswith("service:") or not params:
+        return
+    cls = get(name)
+    if _takes_any(cls):
+        return
+    known = {p.name: p for p in _signature(cls)}
+    for key, value in params.items():
+        if key not in known:
+            raise ParameterError(
+                f"{name} has no parameter {key!r}",
+                hint=f"leave it out, or give one it takes: {parameters_words(name)} "
+                     f"({_where_listed(name)})", param=key)
+        default, note = known[key].default, str(known[key].annotation)
+        if not isinstance(value, str) or "str" in note or known[key].annotation is REQUIRED:
+            continue
+        if isinstance(default, bool):
+            wanted = in_words("True or False", "true or false", "yes or no")
+        elif isinstance(default, (int, float)):
+            try:
+                float(value)
+                continue
+            except ValueError:
+                wanted = "a number"
+        else:
+            continue
+        raise ParameterError(
+            f"{name}'s parameter {key!r} takes {wanted}; it was given {value!r}",
+            hint=f"give {_give(key)} as {wanted}, or leave it out for its default "
+                 f"({literal(default)})", param=key)
+
+
+def refused(name: str, params: dict[str, Any], exc: BaseException, *,
+            note: str = "") -> ParameterError:
+    """The clear error for a value that ``name`` (or the library behind it, e.g.
+    scikit-learn's ``InvalidParameterError``) refused while fitting with ``params``: it
+    names the predictor, the parameter (the one the library's words name, else every one
+    given) and what the library said."""
+    said_words = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    named = [k for k in params if re.search(rf"(?<![\w.]){re.escape(k)}(?![\w])", said_words)]
+    keys = named or list(params)
+    given = ", ".join(f"{k}={literal(params[k])}" for k in keys)
+    defaults = parameters(name)
+    known = [k for k in keys if defaults.get(k, REQUIRED) is not REQUIRED]
+    back = (literal(defaults[keys[0]]) if len(keys) == 1 and known
+            else "; ".join(f"{k}={literal(defaults[k])}" for k in known))
+    return ParameterError(
+        f"{name} refused {given}: {said_words}{note}",
+        hint=f"give {' and '.join(_give(k) for k in keys)} a value it takes, or leave "
+             f"{'it' if len(keys) == 1 else 'them'} out for "
+             f"{'its default' if len(keys) == 1 else 'their defaults'}"
+             + (f" ({back})" if back else "") + f"; {_where_listed(name)}",
+        param=keys[0] if len(keys) == 1 else None)
+
+
+def _names_a_param(params: dict[str, Any], exc: BaseException) -> bool:
+    words = (str(exc).strip().splitlines() or [""])[0]
+    return type(exc).__name__ == "InvalidParameterError" or any(
+        re.search(rf"(?<![\w.]){re.escape(k)}(?![\w])", words) for k in params)
+
+
+@contextmanager
+def params_taken(name: str, params: dict[str, Any] | None, *, only_named: bool = False,
+                 note: str = "") -> Iterator[None]:
+    """Meanwhile (a fit with the caller's ``params``), a ``ValueError`` or ``TypeError``
+    from the predictor or its library, not one of glamlab's own refusals, is a value it
+    refused: one :class:`ParameterError` (:func:`refused`), not a traceback. With
+    ``only_named``, only one whose words name a parameter given (or scikit-learn's
+    ``InvalidParameterError``): the others go on as they were (e.g. too few rows).
+    ``note`` ends the message (e.g. that nothing was saved)."""
+    try:
+        yield
+    except GlamlabError:
+        raise
+    except (ValueError, TypeError) as exc:
+        if not params or name.startswith("service:"):
+            raise
+        if only_named and not _names_a_param(params, exc):
+            raise
+        raise refused(name, params, exc, note=note) from exc
+
+
 def create(name: str, **params: Any) -> Predictor:
     """A predictor by name; ``service:NAME`` takes its ``[services.NAME]`` keys as
-    ``params`` (in a workspace, :func:`create_for` reads them from the card)."""
+    ``params`` (in a workspace, :func:`create_for` reads them from the card). A
+    parameter it does not take, or a value it refuses, is a :class:`ParameterError`
+    (a ``ValueError``) naming it, with those it takes."""
     if name.startswith("service:"):
         from .external import ServicePredictor
 
         if set(params) <= {"service", "config"} and "config" in params:  # saved params
             return ServicePredictor(**params)
         return ServicePredictor(service=name.split(":", 1)[1], config=params)
-    return get(name)(**params)
+    check_params(name, params)
+    with params_taken(name, params):
+        return get(name)(**params)
 
 
 def create_for(ws: Any, name: str, **params: Any) -> Predictor:

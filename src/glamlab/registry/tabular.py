@@ -51,7 +51,10 @@ def train_tabular(ws: Workspace, predictor_name: str = DEFAULT_MODEL, *,
     train = train[train[schema.label_column].notna()] if schema.label_column else train
     leakage = None if allow_leaky else require_no_leakage(train, schema)
     predictor = make_predictor(ws, predictor_name, params)
-    predictor.fit_table(train)
+    from ..predictors.catalogue import SAVED_NOTHING, params_taken
+
+    with params_taken(predictor_name, params, note=SAVED_NOTHING):  # refused: nothing saved
+        predictor.fit_table(train)
     name = name or predictor_name
     has_champion = any(m.name == name and "champion" in m.aliases for m in list_models(ws))
     key = schema.id_column

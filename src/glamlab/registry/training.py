@@ -85,7 +85,7 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
     state, e.g. the same rules) is returned instead of saving a copy. ``progress``: a
     line on stderr every few seconds while it fits."""
     from ..predictors import services
-    from ..predictors.catalogue import create_for
+    from ..predictors.catalogue import SAVED_NOTHING, create_for, params_taken
     from ..progress import Heartbeat
     from .models import get_model, list_models, save_model, set_alias
 
@@ -100,7 +100,11 @@ def train(ws: Workspace, predictor_name: str, *, name: str | None = None,
         predictor = create_for(ws, predictor_name, **(params or {}))
     else:
         services.attach(predictor, ws)
-    with Heartbeat(f"training {predictor_name}", enabled=progress):
+    # a value the library refuses while fitting (an error naming one of the caller's
+    # params, or scikit-learn's InvalidParameterError; not e.g. too few labels): one
+    # clear error, and nothing saved (the model is saved only after the fit)
+    with Heartbeat(f"training {predictor_name}", enabled=progress), \
+            params_taken(predictor_name, params, only_named=True, note=SAVED_NOTHING):
         data = fit_on_train(ws, predictor, data)
     params_now = _jsonable(predictor.get_params())
     if reuse:
