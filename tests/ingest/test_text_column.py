@@ -37,7 +37,7 @@ def test_the_text_column_is_found_from_its_values(make_ws, tmp_path) -> None:
     item = ws.item("s2")
     assert item.text == SENTENCES[1][1] and item.modality == "text"
     assert "path_or_text" not in item.meta and item.meta["lang"] == "de"
-    assert any("'path_or_text'" in m and "--text-column" in m for m in said)
+    assert any("'path_or_text'" in m and "text_column=" in m for m in said)
 
 
 def test_several_candidates_are_listed_and_nothing_is_ingested(make_ws, tmp_path) -> None:
