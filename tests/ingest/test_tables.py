@@ -418,7 +418,7 @@ def test_the_same_id_from_another_source_is_not_a_silent_new_version(make_ws, tm
     assert (report.added, report.updated, report.failed) == (1, 0, 1)
     assert ws.item("1").text == "Dear Sir" and ws.item("1").version == 1
     assert "already belongs to an item from" in report.problems[0]["reason"]
-    assert "--allow-source-change" in report.problems[0]["hint"]
+    assert "allow_source_change=True" in report.problems[0]["hint"]  # Python's words
     # the same file again, under another spelling of its path, is the same source
     moved = ws.ingest([str(tmp_path / "." / "letters.csv")])
     assert (moved.unchanged, moved.failed) == (2, 0)

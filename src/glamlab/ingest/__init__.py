@@ -620,9 +620,12 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
                 "when you match its columns), or ask whoever runs glamlab on the server to "
                 "bring it in as a new version of the other one")
             if r.modality == "record":  # a table row without text or image: most likely
-                hint = (f"if {Path(r.source).name} gives labels for the items already here, "
-                        f"import them with `glamlab labels import {Path(r.source).name}` "
-                        f"(nothing to ingest); otherwise {hint}")  # a sheet of labels
+                name = Path(r.source).name
+                hint = (f"if {name} gives labels for the items already here, " + in_words(
+                    f"import them with import_labels(ws, {name!r})",
+                    f"import them with `glamlab labels import {name}`",
+                    "bring it in as a spreadsheet of labels") + f" (nothing to ingest); "
+                        f"otherwise {hint}")  # a sheet of labels
             moved.append(Problem(
                 r.source, r.item_id,
                 f"id {r.item_id!r} already belongs to an item from {old[2]}, with other "
