@@ -377,3 +377,20 @@ def test_the_web_app_speaks_the_pages_words(tmp_path: Path,
     monkeypatch.setattr(jobs, "work", lambda _ws, _job: heard.append(said()) or {})
     jobs.JobWorker(ws)._do({"id": 0, "kind": "noop"})
     assert heard == ["web"] and said() == "python"
+
+
+def test_a_predictors_parameter_is_named_as_params_to_python() -> None:
+    """A positive_label not among the task's labels said "train with --param
+    positive_label=..." to train(ws, ..., params={...})."""
+    from types import SimpleNamespace
+
+    from glamlab.predictors.base import require_label
+    from glamlab.said import said_on_the_command_line
+
+    predictor = SimpleNamespace(name="blank", classes_=["blank", "content"], positive_label="z")
+    with pytest.raises(GlamlabError) as err:
+        require_label(predictor, "positive_label")  # type: ignore[arg-type]
+    assert err.value.hint == "train with params={'positive_label': <one of blank, content>}"
+    with said_on_the_command_line(), pytest.raises(GlamlabError) as err:
+        require_label(predictor, "positive_label")  # type: ignore[arg-type]
+    assert err.value.hint == "train with --param positive_label=<one of blank, content>"
