@@ -245,3 +245,152 @@ def test_every_command_speaks_the_command_lines_words(tmp_path, monkeypatch) -> 
     assert res.exit_code == 0, res.output
     assert heard == ["cli"]
     assert said() == "python"
+
+
+def _cli_hint(root: Path, *argv: str) -> str:
+    """What the command line says of a refused command: its hint and its output."""
+    from glamlab.cli import cli
+
+    res = CliRunner().invoke(cli, ["--workspace", str(root), *argv])
+    return str(getattr(res.exception, "hint", "") or "") + res.output
+
+
+def test_ingest_names_text_column_to_python_and_the_flag_to_the_command_line(
+        tmp_path: Path) -> None:
+    """A table whose text column was not found: ws.ingest(...) from a notebook was told
+    "--text-column NAME", "--id-column NAME" (flags it has no way to give)."""
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    table = tmp_path / "t.csv"
+    table.write_text("id,body\n1,x\n", encoding="utf-8")
+    noid = tmp_path / "noid.csv"
+    noid.write_text("ark,text\nx1,Map\n", encoding="utf-8")
+    report = ws.ingest([table], text_column="txt")
+    (problem,) = report.problems
+    assert "text_column=" in problem["hint"] and "--" not in problem["hint"], problem
+    assert "given as text_column=" in problem["reason"], problem
+    report = ws.ingest([noid])
+    assert "id_column='NAME'" in report.problems[0]["hint"], report.problems
+    assert "--" not in report.problems[0]["hint"]
+    said = _cli_hint(ws.root, "ingest", str(table), "--text-column", "txt")
+    assert "check the spelling of --text-column" in said, said
+    assert "text_column=" not in said
+    said = _cli_hint(ws.root, "ingest", str(noid))
+    assert "--id-column NAME" in said and "id_column=" not in said, said
+
+
+def test_tabular_ingest_names_time_column(tmp_path: Path) -> None:
+    """ingest_table without a time column said "add --time-column COL" to Python."""
+    from glamlab.tasks.tabular import ingest_table
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="tabular", labels=["0", "1"])
+    rows = tmp_path / "rows.csv"
+    rows.write_text("id,day,size,outcome\n1,2020-01-01,3,0\n2,2020-02-01,4,1\n",
+                    encoding="utf-8")
+    with pytest.raises(GlamlabError) as err:
+        ingest_table(ws, rows, label_column="outcome")
+    hint = err.value.hint or ""
+    assert "time_column='COL'" in hint and "--" not in hint, hint
+    said = _cli_hint(ws.root, "ingest", str(rows), "--label-column", "outcome")
+    assert "add --time-column COL" in said and "time_column=" not in said, said
+
+
+def test_run_names_force_true_and_engine_to_python(tmp_path: Path) -> None:
+    """run(ws, model, 'changed') said "glamlab run --model M --force --items changed";
+    an unknown engine "use --engine local or --engine ray"."""
+    from glamlab.inference import run
+    from glamlab.predictors.baselines import MajorityPredictor
+    from glamlab.registry import save_model
+
+    texts = Path(__file__).resolve().parents[1] / "src/glamlab/demo_data/language/texts.csv"
+    ws = Workspace.init(tmp_path / "ws", task="language", modality="text",
+                        labels=["de", "en", "fr", "nl"])
+    ws.ingest([texts])
+    items = list(ws.items(limit=4))
+    save_model(ws, MajorityPredictor().fit(items, ["en"] * 4, classes=list(ws.card.labels)),
+               name="majority")
+    with pytest.raises(GlamlabError) as err:
+        run(ws, "majority", "changed", workers=0)
+    hint = err.value.hint or ""
+    assert "run(ws, 'majority', 'changed', force=True)" in hint, hint
+    assert "force=True" in str(err.value) and "--force" not in str(err.value)
+    with pytest.raises(GlamlabError) as err:
+        run(ws, "majority", engine="bogus", workers=0)
+    assert err.value.hint == "pass engine='local' or engine='ray'"
+    said = _cli_hint(ws.root, "run", "--model", "majority", "--items", "changed")
+    assert "glamlab run --model majority --force --items changed" in said, said
+    assert "force=True" not in said
+
+
+def test_review_import_names_by_to_python(tmp_path: Path) -> None:
+    """import_decisions(ws, FILE, by=...) said "--by NAME" and "glamlab users add"."""
+    from glamlab.auth import add_user
+    from glamlab.review.sheet import import_decisions
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    sheet = tmp_path / "queue.csv"
+    with pytest.raises(GlamlabError) as err:
+        import_decisions(ws, sheet, "")
+    assert err.value.hint == "say who decided them: by='NAME'"
+    add_user(ws, "maria", "a-long-password", "reviewer")
+    with pytest.raises(GlamlabError) as err:
+        import_decisions(ws, sheet, "Maria")
+    assert err.value.hint == "write by='maria', as the user is named"
+    with pytest.raises(GlamlabError) as err:
+        import_decisions(ws, sheet, "mario")
+    hint = err.value.hint or ""
+    assert "glamlab.auth.add_user(ws, 'mario', PASSWORD, 'reviewer')" in hint, hint
+    assert "glamlab users" not in hint and "--" not in hint
+    said = _cli_hint(ws.root, "review", "import", str(sheet), "--by", "Maria")
+    assert "write --by maria, as the user is named" in said, said
+    said = _cli_hint(ws.root, "review", "import", str(sheet), "--by", "mario")
+    assert "glamlab users add mario --role reviewer" in said and "add_user" not in said
+
+
+def test_the_web_app_speaks_the_pages_words(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refusal on a page or in a background job is said in the pages' words: the voice
+    is the web's for the whole request (its route's thread included) and for each job,
+    so a hint converted to Python's words does not reach a curator as ``text_column=``."""
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from glamlab.said import said
+    from glamlab.web.middleware import SaidOnTheWeb
+
+    def sync(_request: object) -> PlainTextResponse:  # run in a worker thread
+        return PlainTextResponse(said())
+
+    async def coro(_request: object) -> PlainTextResponse:
+        return PlainTextResponse(said())
+
+    app = SaidOnTheWeb(Starlette(routes=[Route("/s", sync), Route("/a", coro)]))
+    with TestClient(app) as client:
+        assert client.get("/s").text == "web" and client.get("/a").text == "web"
+    assert said() == "python"
+
+    from glamlab.web import jobs
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    heard: list[str] = []
+    monkeypatch.setattr(jobs, "work", lambda _ws, _job: heard.append(said()) or {})
+    jobs.JobWorker(ws)._do({"id": 0, "kind": "noop"})
+    assert heard == ["web"] and said() == "python"
+
+
+def test_a_predictors_parameter_is_named_as_params_to_python() -> None:
+    """A positive_label not among the task's labels said "train with --param
+    positive_label=..." to train(ws, ..., params={...})."""
+    from types import SimpleNamespace
+
+    from glamlab.predictors.base import require_label
+    from glamlab.said import said_on_the_command_line
+
+    predictor = SimpleNamespace(name="blank", classes_=["blank", "content"], positive_label="z")
+    with pytest.raises(GlamlabError) as err:
+        require_label(predictor, "positive_label")  # type: ignore[arg-type]
+    assert err.value.hint == "train with params={'positive_label': <one of blank, content>}"
+    with said_on_the_command_line(), pytest.raises(GlamlabError) as err:
+        require_label(predictor, "positive_label")  # type: ignore[arg-type]
+    assert err.value.hint == "train with --param positive_label=<one of blank, content>"

@@ -525,8 +525,9 @@ def test_a_plain_run_predicts_again_the_items_whose_text_changed(text_ws):
     save_hash_model(text_ws)
     first = run(text_ws, "hash", workers=0)
     assert {r["item_version"] for r in _predictions(text_ws)} == {1}
-    with pytest.raises(RunError, match="--force"):
+    with pytest.raises(RunError, match="force=True") as err:  # from Python, Python's words
         run(text_ws, "hash", "changed", workers=0)
+    assert "run(ws, 'hash', 'changed', force=True)" in (err.value.hint or "")
     assert run(text_ws, "hash", "changed", workers=0, force=True).done == 0
     path = text_ws.root / "doc.csv"
     text = path.read_text()

@@ -57,7 +57,7 @@ def test_csv_without_the_id_column_is_one_problem_listing_the_columns(make_ws, t
     assert (report.added, report.failed) == (1, 1)
     err = ws.ingest_errors()[0]
     assert "noid.csv" in err["reason"] and "ark, title" in err["reason"]
-    assert "--id-column" in err["hint"]
+    assert "id_column='NAME'" in err["hint"]  # Python's words (glamlab.said)
     assert err["source"] == str(bad)
     report = ws.ingest([bad], id_column="nope")
     assert "'nope'" in report.problems[0]["reason"]
@@ -67,9 +67,9 @@ def test_unknown_text_or_image_column_is_a_problem(make_ws, tmp_path):
     ws = make_ws(modality="text")
     src = _csv(tmp_path / "t.csv", "id,body\n1,x\n")
     report = ws.ingest([src], text_column="text")
-    assert report.failed == 1 and "--text-column" in report.problems[0]["reason"]
+    assert report.failed == 1 and "text_column=" in report.problems[0]["reason"]
     report = ws.ingest([src], image_column="img")
-    assert report.failed == 1 and "--image-column" in report.problems[0]["reason"]
+    assert report.failed == 1 and "image_column=" in report.problems[0]["reason"]
     assert ws.count_items() == 0
 
 
@@ -163,7 +163,7 @@ def test_jsonl_text_that_is_not_a_string_is_a_problem_for_its_row(make_ws, tmp_p
     assert "a list (JSON array)" in reasons[1] and "'c'" in reasons[1]
     assert "a record (JSON object)" in reasons[2] and "'d'" in reasons[2]
     assert "a yes/no value (JSON true/false)" in reasons[3]
-    assert all("JSON string" in e["hint"] and "--text-column" in e["hint"] for e in errors)
+    assert all("JSON string" in e["hint"] and "text_column=" in e["hint"] for e in errors)
     # a text field named with --text-column is checked the same way
     other = make_ws("other", modality="text")
     src2 = tmp_path / "named.jsonl"
@@ -266,7 +266,7 @@ def test_a_parquet_table_of_texts_comes_in_as_a_csv_does(make_ws, tmp_path):
     wrong = make_ws("wrong", modality="text")
     report = wrong.ingest([src], text_column="txt")
     assert (report.added, report.failed) == (0, 1)
-    assert "the column 'txt' given with --text-column is not in texts.parquet" in (
+    assert "the column 'txt' given as text_column= is not in texts.parquet" in (
         report.problems[0]["reason"])
 
     dup = tmp_path / "dup.parquet"
@@ -284,7 +284,7 @@ def test_a_parquet_table_of_texts_comes_in_as_a_csv_does(make_ws, tmp_path):
     problem = report.problems[0]
     assert "the text column 'text' of numbers.parquet holds numbers (int64)" in problem["reason"]
     assert "nothing was ingested" in problem["reason"]
-    assert "--text-column" in problem["hint"] and "origin" in problem["hint"]
+    assert "text_column=" in problem["hint"] and "origin" in problem["hint"]
     assert ws.count_items() == 0
     # the table's own text column named: it comes in
     report = ws.ingest([numbers], text_column="origin")
@@ -418,7 +418,7 @@ def test_the_same_id_from_another_source_is_not_a_silent_new_version(make_ws, tm
     assert (report.added, report.updated, report.failed) == (1, 0, 1)
     assert ws.item("1").text == "Dear Sir" and ws.item("1").version == 1
     assert "already belongs to an item from" in report.problems[0]["reason"]
-    assert "--allow-source-change" in report.problems[0]["hint"]
+    assert "allow_source_change=True" in report.problems[0]["hint"]  # Python's words
     # the same file again, under another spelling of its path, is the same source
     moved = ws.ingest([str(tmp_path / "." / "letters.csv")])
     assert (moved.unchanged, moved.failed) == (2, 0)
@@ -489,7 +489,7 @@ def test_a_problem_is_resolved_when_its_source_is_ingested_again(make_ws, tmp_pa
     stage = next(s for s in workspace_status(ws)["stages"] if s["stage"] == "items")
     assert stage["errors"] == 0
     (old,) = ws.ingest_errors(resolved=True)  # kept as history
-    assert old["resolved_at"] is not None and "--text-column" in old["hint"]
+    assert old["resolved_at"] is not None and "text_column=" in old["hint"]
 
 
 def test_a_problem_still_there_is_listed_once_and_others_stay(make_ws, tmp_path):

@@ -37,7 +37,7 @@ def test_the_text_column_is_found_from_its_values(make_ws, tmp_path) -> None:
     item = ws.item("s2")
     assert item.text == SENTENCES[1][1] and item.modality == "text"
     assert "path_or_text" not in item.meta and item.meta["lang"] == "de"
-    assert any("'path_or_text'" in m and "--text-column" in m for m in said)
+    assert any("'path_or_text'" in m and "text_column=" in m for m in said)
 
 
 def test_several_candidates_are_listed_and_nothing_is_ingested(make_ws, tmp_path) -> None:
@@ -47,7 +47,7 @@ def test_several_candidates_are_listed_and_nothing_is_ingested(make_ws, tmp_path
     report = ws.ingest([src])
     assert (report.added, report.failed) == (0, 1)
     reason, hint = report.problems[0]["reason"], report.problems[0]["hint"]
-    assert "'a'" in reason and "'b'" in reason and "--text-column" in hint
+    assert "'a'" in reason and "'b'" in reason and "text_column=" in hint
     report = ws.ingest([src], text_column="b")
     assert report.added == 4 and ws.item("s1").text == SENTENCES[0][1][::-1]
 

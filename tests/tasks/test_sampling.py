@@ -56,7 +56,7 @@ def test_the_test_split_is_chosen_at_random_only(ws) -> None:
     mv, scorer = model_scorer(ws, "len")
     with pytest.raises(LabelError, match="must stay a random sample") as exc:
         sample_items(ws, 3, strategy="uncertainty", scorer=scorer, model=mv.spec, split="test")
-    assert "--split train" in exc.value.hint
+    assert "split='train'" in exc.value.hint  # Python's words (glamlab.said)
     assert sample_items(ws, 3, strategy="uncertainty", scorer=scorer, model=mv.spec,
                         split="train").items
     assert sample_items(ws, 3, strategy="random", split="test").items

@@ -228,7 +228,7 @@ def test_an_empty_span_file_is_named_empty(make_ws, tmp_path):
     junk.write_text("hello\tworld\n", encoding="utf-8")
     with pytest.raises(LabelError, match="not a span file") as err:
         import_spans(ws, junk)
-    assert "--format hipe, jsonl or webanno" in (err.value.hint or "")
+    assert "format='hipe', 'jsonl' or 'webanno'" in (err.value.hint or "")  # Python's words
     assert ws.count_items() == 0
 
 

@@ -89,7 +89,7 @@ def test_outcomes_in_another_file_need_allow_source_change(make_ws, tmp_path):
     rows.to_csv(tmp_path / "aug-outcomes.csv", index=False)
     with pytest.raises(IngestError, match="another source") as exc:
         tb.ingest_table(ws, tmp_path / "aug-outcomes.csv", check_leaks=False)
-    assert "--allow-source-change" in exc.value.hint
+    assert "allow_source_change=True" in exc.value.hint  # Python's words (glamlab.said)
     assert f"{len(july):,} with an outcome" in ws.status()["summary"]
     res = tb.ingest_table(ws, tmp_path / "aug-outcomes.csv", check_leaks=False,
                           allow_source_change=True)

@@ -78,6 +78,7 @@ from .export import (
     IIIF_CONTEXT,
     _slug,
     _target_source,
+    base_url_fix,
     iri,
     json_text,
     metadata_pairs,
@@ -763,8 +764,7 @@ def write_span_iiif(rows: Iterable[Row], out: IO[str], *, base: str,
     (:func:`local_page_manifest`)."""
     if not base.startswith(("http://", "https://")):
         raise PolicyError(f"IIIF annotation ids must be HTTP(S) URIs; the base {base!r} is not",
-                          hint="give --base-url https://your.site/annotations/ or set "
-                               "[export] base_url in glamlab.toml")
+                          hint=base_url_fix())
     # the IIIF context only: glamlab's own fields ride in a describing body
     # (:func:`_iiif_provenance`), so no extension context is needed (an inline one, as
     # before, is refused by iiif-prezi3 and the validator: a context must be URIs)

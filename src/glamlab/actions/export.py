@@ -102,6 +102,7 @@ import sqlalchemy as sa
 from ..errors import PolicyError
 from ..files import open_private
 from ..ingest.base import control_characters
+from ..said import in_words
 from ..sheets import risky_ids_warning, write_sheet
 from ..store.ids import among, id_batches
 from ..store.jsontext import encoder
@@ -1489,8 +1490,18 @@ def write_w3c(rows: Iterator[Exported], out: IO[str], *,
 def _check_iiif_base(base: str) -> None:
     if not base.startswith(("http://", "https://")):
         raise PolicyError(f"IIIF annotation ids must be HTTP(S) URIs; the base {base!r} is not",
-                          hint="give --base-url https://your.site/annotations/ or set "
-                               "[export] base_url in glamlab.toml")
+                          hint=base_url_fix())
+
+
+def base_url_fix() -> str:
+    """Where IIIF annotations are published, in the caller's words (:mod:`glamlab.said`)."""
+    return in_words("give base_url='https://your.site/annotations/' or set [export] "
+                    "base_url in glamlab.toml",
+                    "give --base-url https://your.site/annotations/ or set [export] base_url "
+                    "in glamlab.toml",
+                    "ask whoever runs glamlab on the server to set the web address the "
+                    "annotations are published at ([export] base_url in the project's "
+                    "glamlab.toml)")
 
 
 def _iiif_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -1798,7 +1809,9 @@ def export(ws: Workspace, fmt: str, out: str | Path | None = None, *, model: str
                         raise PolicyError(
                             f"the export covers {len(pages)} manifests, one annotation file "
                             f"each: give a folder, not the file {path.name}",
-                            hint=f"--out {path.with_suffix('')}")
+                            hint=in_words(f"out={str(path.with_suffix(''))!r}",
+                                          f"--out {path.with_suffix('')}",
+                                          "export to a folder, one file a manifest"))
                     if pages:  # the page's id names the file it is published as
                         doc = json.loads((folder / pages[0]["file"]).read_text(encoding="utf-8"))
                         doc["@id" if "@id" in doc else "id"] = base + path.name

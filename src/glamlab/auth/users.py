@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import GlamlabError, PermissionDenied
+from ..said import in_words
 from ..store import now
 from . import tokens
 
@@ -89,7 +90,11 @@ def add_user(ws: Workspace, username: str, password: str, role: str = "reviewer"
         exists = conn.execute(sa.select(t.c.username).where(t.c.username == username)).first()
         if exists and not replace:
             raise UserError(f"user {username} exists already",
-                            hint="remove it first, or pass --replace to change password/role")
+                            hint=in_words("remove it first, or pass replace=True to change "
+                                          "password/role",
+                                          "remove it first, or pass --replace to change "
+                                          "password/role",
+                                          "choose another name, or remove that user first"))
         if exists:
             conn.execute(t.update().where(t.c.username == username)
                          .values(password_hash=digest, role=role))
@@ -258,10 +263,13 @@ def api_token(ws: Workspace, username: str, days: int = 90, *, note: str | None 
     stored hashed with an id (``glamlab users tokens`` lists it, ``users revoke`` ends it)."""
     if days < 1:
         raise UserError(f"a token must last at least one day, not {days}",
-                        hint="pass --expires-days 1 or more")
+                        hint=in_words("pass days=1 or more", "pass --expires-days 1 or more",
+                                      "choose how many days it lasts"))
     if days > MAX_TOKEN_DAYS:
         raise UserError(f"a token may last at most {MAX_TOKEN_DAYS} days (ten years), not "
-                        f"{days}", hint=f"pass --expires-days {MAX_TOKEN_DAYS} or fewer")
+                        f"{days}", hint=in_words(f"pass days={MAX_TOKEN_DAYS} or fewer",
+                                             f"pass --expires-days {MAX_TOKEN_DAYS} or fewer",
+                                             "choose how many days it lasts"))
     if get_user(ws, username) is None:
         raise UserError(f"no user {username}", hint="add it with glamlab users add")
     with ws.store.write() as conn:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import EvaluationError
 from ..registry.tabular import BASELINES, DEFAULT_MODEL, make_predictor
+from ..said import in_words
 from ..tasks.tabular import project_frame, schema_of, split_frame
 
 if TYPE_CHECKING:
@@ -61,12 +62,21 @@ def project_backtest(ws: Workspace, *, model: str = DEFAULT_MODEL,
             f"the backtest would start in {start:%B %Y}"
             + ("" if since else f" (the month of the time split's cutoff, {cutoff})")
             + f", after the last row ({t.max().date()}): there is no month to test",
-            hint=f"start it inside the rows' time range: --since {first.date()}"
-                 + ("" if since else "; or move the cutoff: glamlab labels split --by-time "
-                                     "--cutoff YYYY-MM-DD"))
+            hint=in_words(
+                f"start it inside the rows' time range: since='{first.date()}'"
+                + ("" if since else "; or move the cutoff: set_time_split(ws, 'YYYY-MM-DD') "
+                                    "(glamlab.tasks.tabular)"),
+                f"start it inside the rows' time range: --since {first.date()}"
+                + ("" if since else "; or move the cutoff: glamlab labels split --by-time "
+                                    "--cutoff YYYY-MM-DD"),
+                f"start it inside the rows' time range, from {first.date()}"
+                + ("" if since else "; or move the first date of the test rows on the "
+                                    "Labelling page")))
     if not origins or t.min() >= start:
         raise EvaluationError(f"no training rows before {start.date()}",
-                              hint="backtest from a later date: --since YYYY-MM-DD")
+                              hint=in_words("backtest from a later date: since='YYYY-MM-DD'",
+                                            "backtest from a later date: --since YYYY-MM-DD",
+                                            "backtest from a later date"))
     # every row before the first month has one outcome: nothing to learn (nor to check
     # for leakage) from; say so with the month, before the leakage check's own words
     one = one_outcome(model, start, frame, frame[t < start], schema)

@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from ..errors import DatabaseUnavailable, ModelNotFound, RunError, reason_for
 from ..progress import Progress, plural, rate_words
+from ..said import in_words, said
 from ..workspace.verdict import not_better_than_baseline
 from .plan import Plan, check_query_fields, parse_query
 from .worker import Failure, ItemRow, ModelRef, Row, class_path
@@ -315,7 +316,7 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         timeout: float | None = DEFAULT_TIMEOUT_S, threshold: float | None = None,
         progress: bool = False, lease_timeout: float = LEASE_TIMEOUT_S,
         handle_signals: bool = True, raise_on_interrupt: bool = True,
-        cli: bool = False) -> RunReport:
+        cli: bool | None = None) -> RunReport:
     """Predict with one model version over the collection (or the items matching the
     query ``items``) and store one prediction per item.
 
@@ -341,13 +342,20 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     not catch it ends with status 143 (130 after Ctrl-C), as the scheduler expects. With
     ``raise_on_interrupt=False`` (the command line) the report is returned instead, its
     status ``stopped``. ``cli``: errors say what to do next as commands (``glamlab
-    run``'s words), not as Python calls.
+    run``'s words), not as Python calls; None (the default): in the caller's words
+    (:mod:`glamlab.said`: the command line's within it, else Python's).
     """
     from ..registry import get_model, load_model
     from ..tasks.kinds import task_kind
 
+    if cli is None:
+        cli = said() == "cli"
+    who = "cli" if cli else "web" if said() == "web" else "python"  # whose words
     if engine not in ENGINES:
-        raise RunError(f"unknown engine {engine!r}", hint="use --engine local or --engine ray")
+        raise RunError(f"unknown engine {engine!r}", hint=in_words(
+            "pass engine='local' or engine='ray'", "use --engine local or --engine ray",
+            "ask whoever runs glamlab on the server: the web app runs models with the local "
+            "engine", words=who))
     if workers is None:
         workers = os.cpu_count() or 1
     def use(option: str, value: object) -> str:  # the fix, in the caller's words
@@ -379,11 +387,18 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
     query = parse_query(items)
     if query.changed and not force and not resume:
         raise RunError("'changed' selects every item re-ingested since this model predicted "
-                       "it, metadata-only changes included, and only a run with --force "
-                       "predicts those again (a plain glamlab run already predicts again "
-                       "the items whose text or image changed)",
-                       hint=f"glamlab run --model {spec} --force --items changed predicts "
-                            "them all again")
+                       "it, metadata-only changes included, and only a run with "
+                       + in_words("force=True predicts those again (a plain run(ws) already",
+                                  "--force predicts those again (a plain glamlab run already",
+                                  "every item predicted again predicts those again (a plain "
+                                  "run already", words=who)
+                       + " predicts again the items whose text or image changed)",
+                       hint=in_words(f"run(ws, {spec!r}, 'changed', force=True) predicts "
+                                     "them all again",
+                                     f"glamlab run --model {spec} --force --items changed "
+                                     "predicts them all again",
+                                     "ask whoever runs glamlab on the server to predict them "
+                                     "all again", words=who))
     for other, _label in query.predicted:
         get_model(ws, other)  # an unknown model in the query fails before the run starts
     check_query_fields(ws, query)  # so does a metadata field no item has (a typo)
@@ -403,7 +418,10 @@ def run(ws: Workspace, model_spec: str | None = None, items: str | None = None, 
         # process holds, so it is called from here (one caller also keeps its rate limit)
         if engine != "local":
             raise RunError(f"{mv.spec} calls an external service, which runs with the local "
-                           "engine only", hint="drop --engine ray for this model")
+                           "engine only", hint=in_words("leave engine='local' for this model",
+                                                       "drop --engine ray for this model",
+                                                       "run it with the local engine",
+                                                       words=who))
         workers = 0
     # the batch size is stored only when the person chose it: --resume then keeps it
     stored_query = {"items": query.text, "force": force, "batch_size": batch_size}

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from ..errors import IngestError
 from ..progress import Progress, plural
+from ..said import in_words
 from ..store import jsontext, now
 from .base import (
     IngestOptions,
@@ -35,6 +36,11 @@ from .base import (
 
 if TYPE_CHECKING:
     from ..store import Store
+
+#: two rows or files of one upload with the same id, in the web pages' words
+_WEB_OWN_IDS = ("give every row its own id (in the table, or choose another column as the "
+                "id when you match its columns), or every file its own name, then upload it "
+                "again on the Bring items in page")
 
 #: the source kinds whose items are a table's rows (no file of their own to rename)
 TABLE_KINDS = ("csv", "jsonl", "parquet")
@@ -356,13 +362,18 @@ def ingest(store: Store, sources: list[str], options: IngestOptions, *,
                             f"one was kept ({kept}), this one"
                             + (f" ({left})" if left else "") + " was left out",
                             # a table's row has no file of its own to rename
-                            "give every row of the table its own id (or choose another "
-                            "--id-column), then ingest it again"
+                            in_words("give every row of the table its own id (or choose "
+                                     "another id_column=), then ingest it again",
+                                     "give every row of the table its own id (or choose "
+                                     "another --id-column), then ingest it again",
+                                     _WEB_OWN_IDS)
                             if rec.source_kind in TABLE_KINDS else
                             "rename one of the two files (a file's id is its path in the "
                             "folder without the suffix), then ingest again" if left else
-                            "give every item a unique id (choose another --id-column, or rename "
-                            "the file)"))
+                            in_words("give every item a unique id (choose another "
+                                     "id_column=, or rename the file)",
+                                     "give every item a unique id (choose another "
+                                     "--id-column, or rename the file)", _WEB_OWN_IDS)))
                         bar.update(0, problems=1)
                     else:
                         bar.update(1)
@@ -598,13 +609,23 @@ def _write_records(store: Store, conn: sa.Connection, ingest_id: int, records: l
             report.unchanged += 1
             continue
         if old is not None and not allow_source_change and not _same_source(old[2], r.source):
-            hint = ("give the items of this source their own ids (another --id-column), or, "
-                    "if this source replaces the other one, ingest it with "
-                    "--allow-source-change to store a new version")
+            hint = in_words(
+                "give the items of this source their own ids (another id_column=), or, if "
+                "this source replaces the other one, ingest it with allow_source_change=True "
+                "to store a new version",
+                "give the items of this source their own ids (another --id-column), or, "
+                "if this source replaces the other one, ingest it with "
+                "--allow-source-change to store a new version",
+                "give the items of this file their own ids (choose another column as the id "
+                "when you match its columns), or ask whoever runs glamlab on the server to "
+                "bring it in as a new version of the other one")
             if r.modality == "record":  # a table row without text or image: most likely
-                hint = (f"if {Path(r.source).name} gives labels for the items already here, "
-                        f"import them with `glamlab labels import {Path(r.source).name}` "
-                        f"(nothing to ingest); otherwise {hint}")  # a sheet of labels
+                name = Path(r.source).name
+                hint = (f"if {name} gives labels for the items already here, " + in_words(
+                    f"import them with import_labels(ws, {name!r})",
+                    f"import them with `glamlab labels import {name}`",
+                    "bring it in as a spreadsheet of labels") + f" (nothing to ingest); "
+                        f"otherwise {hint}")  # a sheet of labels
             moved.append(Problem(
                 r.source, r.item_id,
                 f"id {r.item_id!r} already belongs to an item from {old[2]}, with other "

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..said import in_words
+
 if TYPE_CHECKING:
     from ..config import FetchPolicy
 
@@ -157,7 +159,12 @@ def check_record(rec: Record) -> Problem | None:
         return Problem(rec.source, shown,
                        f"item id {shown} is {len(rec.item_id)} characters long "
                        f"(at most {MAX_ID_LENGTH})",
-                       "use a shorter id (choose another --id-column, or rename the file)")
+                       in_words("use a shorter id (choose another id_column=, or rename the "
+                                "file)",
+                                "use a shorter id (choose another --id-column, or rename the "
+                                "file)",
+                                "use a shorter id (choose another column as the id when you "
+                                "match the table's columns, or rename the file)"))
     if rec.uri:
         bad = control_characters(rec.uri)
         if bad:

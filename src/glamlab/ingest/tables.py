@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from ..files import loads_json
+from ..said import in_words
 from ..sheets import DELIMITERS, MAX_FIELD, CsvLines, LongFields, loose_row, sniff_delimiter
 from .base import IngestOptions, Problem, Record, is_lfs_pointer, lfs_problem
 
@@ -148,6 +149,31 @@ def find_image_column(names: list[str], rows: list[dict[str, Any]], base: Path,
     return found[0] if len(found) == 1 else None
 
 
+#: the web page where a table's columns are matched (Bring items in)
+_MATCH_COLUMNS = "when you match the table's columns on the Bring items in page"
+
+
+def text_column_fix(verb: str = "name the column that holds the text") -> str:
+    """How to name a table's text column, in the caller's words (:mod:`glamlab.said`):
+    ``text_column='NAME'`` (Python), ``--text-column NAME`` (the command line), the
+    column chosen as the item's text (the web page)."""
+    return in_words(f"{verb} with text_column='NAME'", f"{verb} with --text-column NAME",
+                    f"choose the column that holds the text as the item's text {_MATCH_COLUMNS}")
+
+
+def id_column_fix() -> str:
+    """How to name a table's id column, in the caller's words."""
+    return in_words("name the column that holds item ids with id_column='NAME'",
+                    "name the column that holds item ids with --id-column NAME",
+                    f"choose the column that holds each item's id {_MATCH_COLUMNS}")
+
+
+def _chosen_words(what: str, flag: str, argument: str) -> str:
+    """A column glamlab chose itself, and how to choose another, in the caller's words."""
+    return in_words(f"choose another with {argument}='NAME'", f"choose another with {flag} NAME",
+                    f"choose another as {what} {_MATCH_COLUMNS}")
+
+
 class _Columns:
     """The roles of a table's columns, checked once per file.
 
@@ -185,8 +211,9 @@ class _Columns:
         chosen = find_image_column(self.names, rows, root, exclude=(self.id_col,))
         if chosen is not None:
             self.options.say(f"{self.path.name}: the images are taken from the column "
-                             f"{chosen!r} (found from its values; choose another with "
-                             "--image-column NAME)")
+                             f"{chosen!r} (found from its values; "
+                             + _chosen_words("the item's image", "--image-column",
+                                             "image_column") + ")")
         return chosen
 
     def _find_text(self, rows: list[dict[str, Any]]) -> str | None:
@@ -195,8 +222,9 @@ class _Columns:
         if chosen is not None:
             self.options.text_columns.append({"source": str(self.path), "column": chosen})
             self.options.say(f"{self.path.name}: the item text is taken from the column "
-                             f"{chosen!r} (found from its values; choose another with "
-                             "--text-column NAME)")
+                             f"{chosen!r} (found from its values; "
+                             + _chosen_words("the item's text", "--text-column",
+                                             "text_column") + ")")
         return chosen
 
     def problem(self) -> Problem | None:
@@ -209,25 +237,31 @@ class _Columns:
             if len(self.names) == 1 and any(d in self.names[0] for d in DELIMITERS[1:]):
                 reason += " (is it separated by another character than the file type says?)"
             return Problem(self.source, str(self.path), f"{reason}; its columns are: {listed}",
-                           "name the column that holds item ids with --id-column NAME")
-        for col, flag in ((self.options.text_column, "--text-column"),
-                          (self.image_col, "--image-column")):
+                           id_column_fix())
+        for col, flag, arg, what in (
+                (self.options.text_column, "--text-column", "text_column", "the item's text"),
+                (self.image_col, "--image-column", "image_column", "the item's image")):
             if col and col not in self.names:
+                given = in_words(f"as {arg}=", f"with {flag}", f"as {what}")
                 return Problem(self.source, str(self.path),
-                               f"the column {col!r} given with {flag} is not in {self.path.name}; "
-                               f"its columns are: {listed}", f"check the spelling of {flag}")
+                               f"the column {col!r} given {given} is not in {self.path.name}; "
+                               f"its columns are: {listed}",
+                               in_words(f"check the spelling of {arg}=",
+                                        f"check the spelling of {flag}",
+                                        f"choose one of its columns as {what} "
+                                        + _MATCH_COLUMNS))
         if self.needs_text and self.text_col is None:
             if self.candidates:
                 shown = "; ".join(f"{n!r} (e.g. {_clip(v)!r})" for n, v in self.candidates[:6])
                 return Problem(self.source, str(self.path),
                                f"this is a text task and {self.path.name} has no 'text' column; "
                                f"several columns could hold the text: {shown}; nothing was "
-                               "ingested", "choose the text column with --text-column NAME")
+                               "ingested", text_column_fix("choose the text column"))
             return Problem(self.source, str(self.path),
                            f"this is a text task and {self.path.name} has no 'text' column, nor "
                            f"any column that looks like running text (its columns are: "
                            f"{listed}); nothing was ingested",
-                           "name the column that holds the text with --text-column NAME")
+                           text_column_fix())
         return None
 
     def _outside_root(self, img: Path, ref: str, item_id: str, value: str) -> Problem | None:
@@ -581,7 +615,7 @@ def _text_type_problem(cols: _Columns, ref: str, row: dict[str, Any]) -> Problem
                    f"{ref}: {who} has {_json_kind(value)} in the text field "
                    f"{cols.text_col!r} ({shown}), not text; it was skipped",
                    'write the text as a JSON string in quotes ("' + cols.text_col + '": "..."), '
-                   "or name the field that holds the text with --text-column NAME")
+                   "or " + text_column_fix("name the field that holds the text"))
 
 
 def _read_jsonl(path: Path, source: str, options: IngestOptions) -> Iterator[Record | Problem]:
@@ -679,6 +713,6 @@ def _parquet_text_type(cols: _Columns, schema: Any) -> Problem | None:
     return Problem(cols.source, str(cols.path),
                    f"the text column {cols.text_col!r} of {cols.path.name} holds {plain} ({kind}), "
                    "not text; nothing was ingested",
-                   "name the column that holds the text with --text-column NAME"
+                   text_column_fix()
                    + (f" (its text columns: {', '.join(texts)})" if texts else
                       " (it has no column of text: save the text as a string column)"))

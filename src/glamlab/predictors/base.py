@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import NotFittedError, PredictorError
 from ..progress import with_article as _a
+from ..said import in_words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -309,6 +310,18 @@ class Predictor:
         }
 
 
+def param_fix(param: str, value: str, *more: tuple[str, str]) -> str:
+    """Training with a predictor's parameter ``param`` set to ``value`` (and ``more``
+    pairs), in the caller's words (:mod:`glamlab.said`): ``params={...}`` (Python),
+    ``--param KEY=VALUE`` (the command line); the web's Train models page sets none."""
+    pairs = [(param, value), *more]
+    return in_words(
+        "train with params={" + ", ".join(f"{k!r}: {v}" for k, v in pairs) + "}",
+        "train with " + " ".join(f"--param {k}={v}" for k, v in pairs),
+        "ask whoever runs glamlab on the server to train it with "
+        + " and ".join(f"{k} set to {v}" for k, v in pairs))
+
+
 def require_label(predictor: Predictor, param: str) -> int:
     """The index in ``classes_`` of the label a predictor's parameter ``param`` names
     (e.g. ``positive_label``), or a PredictorError saying how to name one of the task's."""
@@ -316,7 +329,7 @@ def require_label(predictor: Predictor, param: str) -> int:
     if label not in predictor.classes_:
         raise PredictorError(
             f"{predictor.name}: the task's labels {predictor.classes_} do not include {label!r}",
-            hint=f"train with --param {param}=<one of {', '.join(predictor.classes_)}>")
+            hint=param_fix(param, f"<one of {', '.join(predictor.classes_)}>"))
     return list(predictor.classes_).index(label)
 
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ..errors import ItemError, PredictorError
+from ..said import in_words
 from .base import Predictor
 
 if TYPE_CHECKING:
@@ -251,7 +252,11 @@ class RulesPredictor(Predictor):
                 spec["default"] = self.default
         else:
             raise PredictorError("rules: no rules given",
-                                 hint="pass rules_file=PATH (glamlab baseline --rules rules.toml)")
+                                 hint=in_words("pass rules_file=PATH (a rules.toml)",
+                                               "give the rules file: glamlab baseline --rules "
+                                               "rules.toml",
+                                               "ask whoever runs glamlab on the server to "
+                                               "give the rules file (a rules.toml)"))
         for rule in spec["rules"]:
             if rule["label"] not in self.classes_:
                 raise PredictorError(f"rule {rule['name']!r} votes for {rule['label']!r}, which "

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import GlamlabError, LabelError
+from ..said import in_words
 from ..tasks.kinds.classification import close_label
 from .decisions import ACTIONS, decide
 from .queue import SORTS, NotFound, StaleDecision, _filters, _order, _with_items
@@ -44,6 +45,23 @@ FORMATS = ("csv", "xlsx", "jsonl")
 _BATCH = 500
 #: what a person may write for the decision they made, as the word it is recorded as
 _PAST = {"accepted": "accept", "rejected": "reject", "corrected": "correct"}
+
+def _as_jsonl() -> str:
+    """How to write the queue as UTF-8 JSON Lines, in the caller's words
+    (:mod:`glamlab.said`)."""
+    return in_words("glamlab.review.sheet's write_rows(open_rows(ws), f, 'jsonl')",
+                    "glamlab review list --format jsonl",
+                    "the review queue's file as glamlab writes it")
+
+
+def _add_reviewer(name: str, *, replace: bool = False) -> str:
+    """How to make ``name`` a reviewer, in the caller's words."""
+    return in_words(
+        f"glamlab.auth.add_user(ws, {name!r}, PASSWORD, 'reviewer'"
+        + (", replace=True)" if replace else ")"),
+        f"glamlab users add {name} --role reviewer" + (" --replace" if replace else ""),
+        f"an admin {'gives' if replace else 'adds'} {name} "
+        + ("the reviewer role" if replace else "as a reviewer") + " on the Admin page")
 
 
 def check_kind(ws: Workspace) -> None:
@@ -171,8 +189,8 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]],
             raise LabelError(f"cannot read {path}: {exc.strerror}", hint="check the path") from exc
         except UnicodeDecodeError as exc:
             raise LabelError(f"{path.name} is not UTF-8 text; nothing was recorded",
-                             hint="save it as UTF-8 (glamlab review list --format jsonl "
-                                  "writes UTF-8), then import it again") from exc
+                             hint="save it as UTF-8 (" + _as_jsonl() + " writes UTF-8), then "
+                                  "import it again") from exc
         columns: list[str] = []
         rows: list[tuple[int, dict[str, Any]]] = []
         for n, line in enumerate(text.splitlines(), 1):
@@ -184,7 +202,7 @@ def _read(path: Path) -> tuple[list[str], list[tuple[int, dict[str, Any]]],
                 obj = None
             if not isinstance(obj, dict):
                 problems.append((n, "not a JSON object; fix: write one object per line, as "
-                                    "glamlab review list --format jsonl does"))
+                                    + _as_jsonl() + " does"))
                 continue
             columns.extend(k for k in obj if k not in columns)
             rows.append((n, obj))
@@ -242,7 +260,9 @@ def import_decisions(ws: Workspace, path: str | Path, by: str) -> ImportReport:
     by = (by or "").strip()
     if not by:
         raise LabelError("the decisions need a person's name",
-                         hint="say who decided them: --by NAME")
+                         hint=in_words("say who decided them: by='NAME'",
+                                       "say who decided them: --by NAME",
+                                       "sign in as the person who decided them"))
     by = check_reviewer(ws, by)
     p = Path(path)
     if not p.exists():
@@ -382,22 +402,24 @@ def check_reviewer(ws: Workspace, by: str) -> str:
         same = [n for n in users if n.casefold() == by.casefold()]
         if same:
             raise LabelError(f"no user {by!r} in this workspace (user names are matched "
-                             f"exactly)", hint=f"write --by {same[0]}, as the user is named")
+                             f"exactly)", hint=in_words(f"write by={same[0]!r}, as the user is named",
+                                                f"write --by {same[0]}, as the user is named",
+                                                f"sign in as {same[0]}, as the user is named"))
         raise LabelError(
             f"no user {by!r} in this workspace, so no decision would say who made it; "
             "nothing was recorded",
             # (no user reviews yet: the one fix is to add one, not to name "none")
             hint=(f"name one of the users who review: {known}; or add {by} first "
-                  f"(glamlab users add {by} --role reviewer)" if deciders else
+                  f"({_add_reviewer(by)})" if deciders else
                   f"no user of this workspace reviews yet: add {by} as a reviewer first "
-                  f"(glamlab users add {by} --role reviewer)"))
+                  f"({_add_reviewer(by)})"))
     if users[by] not in ("reviewer", "admin"):
         raise LabelError(
             f"{by} is a {users[by]} and cannot decide review-queue rows; nothing was recorded",
             hint=(f"name one of the users who review ({known}), or give {by} the reviewer "
-                  f"role (glamlab users add {by} --role reviewer --replace)" if deciders else
+                  f"role ({_add_reviewer(by, replace=True)})" if deciders else
                   f"no user of this workspace reviews yet: give {by} the reviewer role "
-                  f"(glamlab users add {by} --role reviewer --replace)"))
+                  f"({_add_reviewer(by, replace=True)})"))
     return by
 
 

@@ -219,7 +219,9 @@ def import_labels(ws: Workspace, path: str | os.PathLike[str], *, split: str | N
                  "TSV, JSON Lines or WebAnno TSV; what glamlab labels import does here)")
     if split is not None and split not in SPLITS:
         raise LabelError(f"unknown split {split!r}",
-                         hint="use --split train, --split calibration or --split test")
+                         hint=in_words("use split='train', 'calibration' or 'test'",
+                                       "use --split train, --split calibration or --split test",
+                                       "choose the training, calibration or test split"))
     kind = task_kind(ws.card)
     from ..ingest.annif import is_short_text_corpus
 

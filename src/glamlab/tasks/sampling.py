@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import LabelError
+from ..said import in_words
 from .kinds import task_kind
 from .predict import Predicted
 
@@ -129,8 +130,13 @@ def check_strategy(strategy: str, split: str | None) -> None:
     if split == "test" and strategy not in TEST_STRATEGIES:
         raise LabelError(f"{strategy} sampling cannot choose test items: the test split "
                          "must stay a random sample of the collection",
-                         hint="use --strategy random or stratified for test labels; "
-                              f"{strategy} sampling is for training labels (--split train)")
+                         hint=in_words(
+                             "use strategy='random' or 'stratified' for test labels; "
+                             f"{strategy} sampling is for training labels (split='train')",
+                             "use --strategy random or stratified for test labels; "
+                             f"{strategy} sampling is for training labels (--split train)",
+                             "choose random or stratified sampling for test labels; "
+                             f"{strategy} sampling is for training labels"))
 
 
 def sample_items(ws: Workspace, n: int, *, strategy: str = "random", seed: int | None = 0,
@@ -151,7 +157,12 @@ def sample_items(ws: Workspace, n: int, *, strategy: str = "random", seed: int |
         raise LabelError("--n must be at least 1")
     if strategy == "uncertainty" and scorer is None and model_id is None:
         raise LabelError("uncertainty sampling needs a model to ask",
-                         hint="train one (glamlab train PREDICTOR) and pass --model NAME")
+                         hint=in_words("train one (train(ws, 'PREDICTOR'), glamlab.registry"
+                                       ".training) and pass scorer= (its fresh predictions) "
+                                       "or model_id= (its version's stored predictions)",
+                                       "train one (glamlab train PREDICTOR) and pass --model "
+                                       "NAME",
+                                       "train a model on the Train models page first"))
     rng = random.Random(seed)
     where = _unlabelled(ws)
     skip = list(dict.fromkeys(exclude))[-500:]

@@ -58,6 +58,7 @@ from ..ingest.columns import (
     prepare,
     read_table,
 )
+from ..said import in_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,14 +84,25 @@ def schema_of(ws: Workspace) -> TableSchema:
     """The card's ``[tabular]`` section, checked."""
     if not is_tabular(ws):
         raise ConfigError(f"this is a {ws.card.modality} project, not a tabular one",
-                          hint="create a tabular project: glamlab init DIR --modality tabular "
-                               "--task NAME --labels 0,1")
+                          hint=in_words(
+                              "create a tabular project: Workspace.init(DIR, task='NAME', "
+                              "modality='tabular', labels=['0', '1'])",
+                              "create a tabular project: glamlab init DIR --modality tabular "
+                              "--task NAME --labels 0,1",
+                              "create a new project whose items are rows of a table"))
     section = ws.card.section(TABULAR)
     if not section:
         raise ConfigError(f"{CONFIG_NAME} has no [tabular] section yet",
-                          hint="ingest the table first: glamlab ingest FILE.csv "
-                               "--time-column COL --label-column COL")
+                          hint="ingest the table first: " + first_table_fix())
     return TableSchema.from_card(section)
+
+
+def first_table_fix() -> str:
+    """A tabular project's first table, in the caller's words (:mod:`glamlab.said`)."""
+    return in_words("ingest_table(ws, 'FILE.csv', time_column='COL', label_column='COL')",
+                    "glamlab ingest FILE.csv --time-column COL --label-column COL",
+                    "bring the table in on the Bring items in page, choosing the date of "
+                    "each row and its outcome")
 
 
 def describe_table(table: pd.DataFrame, *, time_column: str, label_column: str | None,
@@ -209,7 +221,10 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
     else:
         if not time_column:
             raise ConfigError("a tabular project needs the name of its time column",
-                              hint="add --time-column COL (the date each row happened)")
+                              hint=in_words("add time_column='COL' (the date each row "
+                                            "happened)",
+                                            "add --time-column COL (the date each row happened)",
+                                            "choose the date of each row"))
         if not len(table):  # it would fix the schema, and a time split at no date (NaT)
             raise ConfigError(f"{Path(path).name} holds no rows (a header only): a "
                               "project's first table fixes its columns and its time split",
@@ -223,8 +238,12 @@ def check_table(ws: Workspace, path: str | Path, *, time_column: str | None = No
     id_col = schema.id_column or "id"
     if id_col not in table.columns:
         raise ConfigError(f"the table has no id column {id_col!r}",
-                          hint="name the column of unique row ids with --id-column COL "
-                               "(or add a column called id)")
+                          hint=in_words("name the column of unique row ids with "
+                                        "id_column='COL' (or add a column called id)",
+                                        "name the column of unique row ids with --id-column "
+                                        "COL (or add a column called id)",
+                                        "choose the column of each row's id (or add a column "
+                                        "called id to the table)"))
     has_label = bool(schema.label_column) and schema.label_column in table.columns
     if schema.label_column and not has_label:
         _check_outcome_name(table, schema)
@@ -693,7 +712,7 @@ def project_frame(ws: Workspace, *, schema: TableSchema | None = None) -> pd.Dat
     items = list(ws.items(where={"modality": "record"}))
     if not items:
         raise ConfigError("the project has no rows yet",
-                          hint="glamlab ingest FILE.csv --time-column COL --label-column COL")
+                          hint=first_table_fix())
     frame = frame_from_items(items, schema)
     label = schema.label_column
     people = people_outcomes(ws) if label else {}
@@ -801,7 +820,12 @@ def set_time_split(ws: Workspace, cutoff: str | None = None, *,
             f"the test split is frozen: an evaluation ({frozen['by']}) read it on "
             f"{frozen['at']:%Y-%m-%d %H:%M} UTC, and moving the cutoff from {before} to "
             f"{day} would make later results incomparable",
-            hint="keep the cutoff, or move it only if you must, with --force (it is logged)")
+            hint=in_words("keep the cutoff, or move it only if you must, with force=True (it "
+                          "is logged)",
+                          "keep the cutoff, or move it only if you must, with --force (it is "
+                          "logged)",
+                          "keep the date; new rows with their outcomes join the test rows or "
+                          "training by their date"))
     outcomes = outcome_frame([(i.item_id, i.meta) for i in items], schema)
     # the card is saved after the rows: a card that cannot be written stops it first
     check_card_writable(ws.root / CONFIG_NAME)
@@ -967,9 +991,15 @@ def require_no_leakage(frame: pd.DataFrame, schema: TableSchema) -> LeakageRepor
             f"{', '.join(bad)} predict{'s' if len(bad) == 1 else ''} the outcome almost "
             f"perfectly on {'its' if len(bad) == 1 else 'their'} own (probably written after "
             "the outcome is known)",
-            hint=f"add {', '.join(repr(b) for b in bad)} to [tabular] never_features in "
-                 f"{CONFIG_NAME} (or glamlab ingest ... --never-feature COL), or pass "
-                 "--allow-leaky if the column is really known in advance")
+            hint=in_words(
+                f"add {', '.join(repr(b) for b in bad)} to [tabular] never_features in "
+                f"{CONFIG_NAME} (or ingest_table(ws, FILE, never_features=[...])), or pass "
+                "allow_leaky=True if the column is really known in advance",
+                f"add {', '.join(repr(b) for b in bad)} to [tabular] never_features in "
+                f"{CONFIG_NAME} (or glamlab ingest ... --never-feature COL), or pass "
+                "--allow-leaky if the column is really known in advance",
+                f"upload the table again with {', '.join(repr(b) for b in bad)} chosen under "
+                "“Columns no model may read”"))
     return report
 
 

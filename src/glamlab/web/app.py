@@ -29,7 +29,7 @@ from ..registry import ModelCache
 from ..review import StaleDecision
 from ..store import utc_minutes
 from ..tasks.kinds import task_kind
-from .middleware import RejectNul, SecurityHeaders
+from .middleware import RejectNul, SaidOnTheWeb, SecurityHeaders
 from .pages import error_status, exact_text, render, safe_next
 from .sessions import Auth, LoginRequired
 from .state import QueueCounts, Refresher, SkipSets
@@ -153,7 +153,9 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> FastAPI:
     app.add_exception_handler(GlamlabError, _glamlab_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     # plain ASGI middleware (no app.middleware("http"): see SecurityHeaders); the last
-    # added runs first: headers on every answer, then the card, then NUL refusals
+    # added runs first: headers on every answer, then the card, then NUL refusals, then
+    # the pages' words
+    app.add_middleware(SaidOnTheWeb)  # a refusal's fix in the pages' words
     app.add_middleware(RejectNul)
     app.add_middleware(FreshCard)
     app.add_middleware(SecurityHeaders)

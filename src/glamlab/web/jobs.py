@@ -59,6 +59,7 @@ import sqlalchemy as sa
 
 from ..errors import EvaluationError, GlamlabError
 from ..progress import step, watching
+from ..said import said_on_the_web
 from ..store import now
 from .words import for_the_web, web_hint
 
@@ -734,7 +735,8 @@ class JobWorker:
     def _do(self, job: dict[str, Any]) -> None:
         ended: dict[str, Any]
         try:
-            result = work(self.ws, job)
+            with said_on_the_web():  # a refusal's fix in the pages' words, not Python's
+                result = work(self.ws, job)
             ended = {"status": "done", "result": result, "message": "finished"}
         except GlamlabError as error:
             exc = for_the_web(error)  # its hint said on the pages, not as a command

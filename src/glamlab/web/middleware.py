@@ -15,6 +15,22 @@ def _header(scope: Any, wanted: bytes) -> bytes:
     return b""
 
 
+class SaidOnTheWeb:
+    """Every request's refusals name their fix in the web pages' words
+    (:func:`glamlab.said.said_on_the_web`), not as Python's arguments (``text_column=``)
+    nor as the command line's options: the voice of the whole request, the routes'
+    threads included (each runs in a copy of the request's context)."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from ..said import said_on_the_web
+
+        with said_on_the_web():
+            await self.app(scope, receive, send)
+
+
 class RejectNul:
     """Refuse requests that carry NUL characters (in the path, the query or the body)
     with one clear 400: no id, label or text in glamlab holds one, and PostgreSQL cannot

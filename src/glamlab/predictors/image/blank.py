@@ -31,7 +31,8 @@ import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import PredictorError
-from ..base import Predictor
+from ...said import in_words
+from ..base import Predictor, param_fix
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -195,14 +196,20 @@ class BlankInk(Predictor):
             raise PredictorError(
                 f"{self.name}: the task's labels {self.classes_} do not include "
                 f"{self.positive_label!r}",
-                hint=f"train with --param positive_label=<one of {', '.join(self.classes_)}>")
+                hint=param_fix("positive_label", f"<one of {', '.join(self.classes_)}>"))
         if len(self.classes_) != 2:
             raise PredictorError(f"{self.name} needs exactly two labels (blank and content), "
                                  f"not {len(self.classes_)}",
                                  hint="use it for yes/no tasks such as blank pages")
         if not 0.5 <= self.min_threshold <= self.max_threshold < 1.0:
             raise PredictorError(f"{self.name}: need 0.5 <= min_threshold <= max_threshold < 1",
-                                 hint="e.g. --param min_threshold=0.5 --param max_threshold=0.995")
+                                 hint=in_words(
+                                     "e.g. params={'min_threshold': 0.5, 'max_threshold': "
+                                     "0.995}",
+                                     "e.g. --param min_threshold=0.5 --param "
+                                     "max_threshold=0.995",
+                                     "ask whoever runs glamlab on the server to train it with "
+                                     "min_threshold 0.5 and max_threshold 0.995"))
         pos = self.classes_.index(self.positive_label)
         y = Y[:, pos].astype(int)
         self.skipped_ = []

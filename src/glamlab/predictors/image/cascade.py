@@ -25,7 +25,7 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...errors import PredictorError
-from ..base import Predictor
+from ..base import Predictor, param_fix
 
 if TYPE_CHECKING:
     import numpy as np
@@ -80,7 +80,7 @@ class Cascade(Predictor):
             raise PredictorError(
                 f"{self.name}: needs exactly two labels, one of them {self.positive_label!r}; "
                 f"the task has {self.classes_}",
-                hint="train with --param positive_label=<one of the two labels>")
+                hint=param_fix("positive_label", "<one of the two labels>"))
 
     def _groups(self, items: list[Item]) -> list[Any] | None:
         if not self.group_by:

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from ...errors import LabelError
 from ...progress import plural
+from ...said import in_words
 from ...store import now
 from ...store.queue import fitting_span_sets
 from ..labels import MAX_ROWS_IN_MESSAGE, SPLITS, _chunks, _set_splits
@@ -238,8 +239,11 @@ def detect_format(path: Path) -> str:
                          item=path.name, hint="give the complete file (it may have been "
                          "cut short while copying or exporting)")
     raise LabelError(f"{path.name}: not a span file glamlab reads (HIPE TSV, JSONL, or "
-                     "WebAnno TSV 3.3)", hint="give its format with --format hipe, jsonl "
-                     "or webanno")
+                     "WebAnno TSV 3.3)", hint=in_words(
+                         "give its format with format='hipe', 'jsonl' or 'webanno'",
+                         "give its format with --format hipe, jsonl or webanno",
+                         "save it as HIPE TSV, JSON Lines or WebAnno TSV 3.3 (as INCEpTION "
+                         "exports it) and upload it again"))
 
 
 def read_span_file(path: str | Path, *, format: str | None = None, segment: str = "sentence",
@@ -604,7 +608,10 @@ def import_spans(ws: Workspace, path: str | os.PathLike[str], *, format: str | N
 
     root = Path(path)
     if split is not None and split not in SPLITS:
-        raise LabelError(f"unknown split {split!r}", hint="use --split train or --split test")
+        raise LabelError(f"unknown split {split!r}",
+                         hint=in_words("use split='train' or split='test'",
+                                       "use --split train or --split test",
+                                       "choose the training or the test split"))
     if not root.exists():
         raise LabelError(f"{root} does not exist", hint="check the path")
     files, exported_ids, digests = _export_index(_files(root))
