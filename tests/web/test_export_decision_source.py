@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from tests.cli.test_review_file import _queued
 
 from .conftest import app_with_users, csrf_of
+from .test_entities_review import entities_ws as entities_ws  # noqa: F401  (the fixture)
 
 
 @pytest.fixture(params=[False, True], ids=["single-label", "multi-label"])
@@ -291,3 +292,58 @@ def test_whole_record_checked_says_where_it_was_pressed(make_ws, tmp_path, where
     finally:
         for _ in gen:
             pass
+
+
+def test_an_entities_reviewers_decisions_keep_where_they_were_made(entities_ws, tmp_path):
+    """The entities queue and its API: a span accepted or an entity added on the queue
+    page keeps ``{"via": "web queue"}``, the same through the JSON API ``{"via":
+    "api"}`` (``GET /api/decisions`` shows it), the spans an addition decides with it
+    too."""
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    from .conftest import login
+    from .test_entities_review import _fresh_text
+
+    ws = entities_ws
+    _text, rows = _fresh_text(ws, tmp_path)
+    d = ws.store.t.decisions
+
+    def since(last: int) -> list[Any]:
+        with ws.store.read() as conn:
+            return conn.execute(sa.select(d.c.id, d.c.action, d.c.source)
+                                .where(d.c.id > last).order_by(d.c.id)).all()
+
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        c.get("/queue?limit=300")
+        r = c.post("/queue/add-span", data={
+            "csrf": csrf_of(c), "add_span": str(rows[0]["id"]),
+            f"add_item_{rows[0]['id']}": "fresh", f"add_start_{rows[0]['id']}": "0",
+            f"add_end_{rows[0]['id']}": "9", f"add_label_{rows[0]['id']}": "ORG"},
+            follow_redirects=False)
+        assert r.status_code == 303, r.text
+        web = since(0)
+        r = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{rows[0]['id']}:{rows[0]['version']}:accept"},
+            follow_redirects=False)
+        assert r.status_code == 303, r.text
+        web += since(web[-1].id)
+        assert [x.action for x in web][:1] == ["add"] and "accept" in {x.action for x in web}
+        assert {x.source["via"] for x in web} == {"web queue"}
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        r = c.post("/api/texts/fresh/spans", json={"start": 9, "end": 15, "label": "PROD"},
+                   headers=headers)
+        assert r.status_code == 200, r.text
+        queued = c.get("/api/queue?limit=300").json()
+        other = next(x for x in queued if x["item_id"] == "fresh")
+        r = c.post("/api/decisions", json={"queue_id": other["id"], "action": "reject",
+                                           "seen_version": other["version"]}, headers=headers)
+        assert r.status_code == 200, r.text
+        api = since(web[-1].id)
+        assert [x.action for x in api][0] == "add" and api[-1].action == "reject"
+        assert {x.source["via"] for x in api} == {"api"}
+        shown = {x["id"]: x["source"] for x in c.get("/api/decisions?limit=1000").json()}
+        assert {shown[x.id]["via"] for x in web} == {"web queue"}
+        assert {shown[x.id]["via"] for x in api} == {"api"}
