@@ -226,7 +226,9 @@ class DecisionRow(BaseModel):
     source: dict[str, Any] | None = Field(
         None, description="where the decision came from beyond its person: a file brought "
                           "in with ``glamlab review import`` (``file``: its name, ``sha256``: "
-                          "of its bytes); null for the queue page and this API")
+                          "of its bytes), ``{\"via\": \"web queue\"}`` for the web app's "
+                          "pages, ``{\"via\": \"api\"}`` for this API; null for a "
+                          "decision recorded before glamlab kept it")
 
 
 class LabelIn(BaseModel):
