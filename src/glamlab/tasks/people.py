@@ -39,7 +39,7 @@ from ..store.ids import among, id_batches
 ADDED = "add"
 
 #: ``decisions.source`` of a decision made on the web app's pages (the review queue, a
-#: record's terms and "Whole record checked", an entities text's spans) and of one made
+#: record's "Whole record checked", an entity added to a text) and of one made
 #: through its JSON API (:func:`via`); ``glamlab review import`` keeps the file instead
 #: (``{"file": NAME, "sha256": HEX}``, :func:`glamlab.review.sheet.file_source`). None:
 #: a decision recorded before glamlab kept where it came from (its migration 21), or one
