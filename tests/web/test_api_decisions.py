@@ -398,7 +398,8 @@ def test_get_decisions_shows_the_file_a_decision_was_imported_from(
     """``glamlab review import`` keeps each decision's file (``decisions.source``: its
     name and the sha256 of its bytes) and its help says ``/api/decisions`` shows it as
     ``source``; the answer's model left the field out, so a script never saw it. A
-    decision made on the queue page or with POST has none (null)."""
+    decision made with POST says so: ``{"via": "api"}`` (on the queue page ``{"via":
+    "web queue"}``)."""
     import hashlib
     import json
 
@@ -420,6 +421,6 @@ def test_get_decisions_shows_the_file_a_decision_was_imported_from(
     got = {d["queue_id"]: d for d in c.get("/api/decisions", headers=h).json()}
     assert got[rows[0]["queue_id"]]["source"] == {
         "file": "decided.jsonl", "sha256": hashlib.sha256(f.read_bytes()).hexdigest()}
-    assert got[other["id"]]["source"] is None
+    assert got[other["id"]]["source"] == {"via": "api"}  # POST /api/decisions
     schema = c.get("/openapi.json").json()["components"]["schemas"]["DecisionRow"]
     assert "source" in schema["properties"]

@@ -3,8 +3,8 @@
 Every row carries its provenance: the model name and version, the score, the run, the
 prediction, when it was predicted and written, and ``confirmed_by`` (empty until a person
 confirms), with ``confirmed_at`` and ``confirmed_from`` (where a reviewer's decision came
-from: the file ``glamlab review import`` read, :func:`decision_source`; empty for the web
-queue's). A reviewer's latest decision on the candidate wins over the policy, whether it
+from: the web queue, the JSON API or the file ``glamlab review import`` read,
+:func:`decision_source`; empty for a decision older than glamlab keeping it). A reviewer's latest decision on the candidate wins over the policy, whether it
 was made on this prediction or an earlier one of the item (:mod:`.people`: after a forced
 run or a new champion): an accept exports ``action=accept`` with ``confirmed_by``, a
 correction exports the person's value (``origin=person``, ``predicted_value`` keeps the
@@ -107,6 +107,7 @@ from ..sheets import risky_ids_warning, write_sheet
 from ..store.ids import among, id_batches
 from ..store.jsontext import encoder
 from ..tasks.kinds import Candidate, TaskKind, task_kind
+from ..tasks.people import API, WEB_QUEUE
 from .act import (
     CLASSIFICATION_KINDS,
     Decision,
@@ -171,7 +172,8 @@ EXTENSION_CONTEXT: dict[str, Any] = {
     "field": {"@id": "glamlab:field"},
     "confirmedBy": {"@id": "glamlab:confirmedBy"},
     "confirmedAt": {"@id": "glamlab:confirmedAt", "@type": XSD_DATETIME},
-    # where the reviewer's decision came from: the file ``glamlab review import`` read
+    # where the reviewer's decision came from: the web queue, the JSON API, or the file
+    # ``glamlab review import`` read
     "confirmedFrom": {"@id": "glamlab:confirmedFrom"},
     # the item metadata fields asked for, on the target: a list of {label, value} pairs
     # (rdfs:label and rdf:value in the Web Annotation context), as IIIF's metadata
@@ -232,17 +234,26 @@ def _iso(value: Any) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value is not None else None
 
 
+#: what ``confirmed_from`` says of a decision made on the web app's pages, and through
+#: its JSON API (``decisions.source`` ``{"via": ...}``, :func:`glamlab.tasks.people.via`)
+FROM_VIA = {WEB_QUEUE: "web queue", API: "JSON API"}
+
+
 def decision_source(source: Any) -> str | None:
     """A reviewer's decision's source (``decisions.source``) as the export's
     ``confirmed_from`` says it: ``review import of NAME (sha256 HEX)`` for a decision
-    ``glamlab review import`` brought in from a file; None (an empty cell) for one made
-    on the web queue or through its API, and for a decision recorded before glamlab kept
-    where it came from (an older workspace's: its file is named in the audit log)."""
+    ``glamlab review import`` brought in from a file, ``web queue`` for one made on the
+    web app's pages (the review queue, a record's terms), ``JSON API`` for one made
+    through its API; None (an empty cell) for a decision recorded before glamlab kept
+    where it came from (an older workspace's: an imported file is named in the audit
+    log), or made by a script that said nothing of it."""
     if source is None or source == "" or source == {}:
         return None
     if isinstance(source, dict) and source.get("file"):
         sha = source.get("sha256")
         return f"review import of {source['file']}" + (f" (sha256 {sha})" if sha else "")
+    if isinstance(source, dict) and source.get("via") in FROM_VIA:
+        return FROM_VIA[source["via"]]
     if isinstance(source, str):
         return source
     return json.dumps(source, ensure_ascii=False, sort_keys=True)
@@ -927,7 +938,7 @@ def _row(kind: TaskKind[Any, Any], d: Decision, mv: ModelVersion, field: str,
     confirmed_by = confirmed_at = decision = confirmed_from = None
     if person is not None:
         decision, confirmed_by, confirmed_at = person.recorded, person.user, person.created_at
-        # where the decision came from (a file of glamlab review import; else empty)
+        # where the decision came from (web queue, JSON API, a review import's file)
         confirmed_from = decision_source(person.source)
         if person.action == "reject" and gold is not None and gold.label is not None:
             # (single-label) the reviewer turned the model's label down, agreeing with
@@ -1459,7 +1470,7 @@ def _provenance(row: dict[str, Any]) -> dict[str, Any]:
         out["confirmedBy"] = row["confirmed_by"]
         if row["confirmed_at"]:  # when they confirmed it (or checked its record)
             out["confirmedAt"] = row["confirmed_at"]
-        if row.get("confirmed_from"):  # the file a review import read the decision from
+        if row.get("confirmed_from"):  # where the decision came from (decision_source)
             out["confirmedFrom"] = row["confirmed_from"]
     return out
 

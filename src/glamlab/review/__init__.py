@@ -13,7 +13,10 @@ the same checks:
   the version its reviewer saw (``seen_version``); if the row changed since,
   :class:`StaleDecision` is raised (the web answers 409) and nothing is written: a stale
   write is refused, never lost and never silently applied.
-- **Audit.** Every decision and every label goes into ``audit_log``.
+- **Audit.** Every decision and every label goes into ``audit_log``. A decision keeps
+  where it came from (``decisions.source``): the web app's pages (:data:`WEB_QUEUE`) or
+  its JSON API (:data:`API`), as :func:`via` gives it, or the file ``glamlab review
+  import`` read.
 - **Gold labels.** Accepted and corrected decisions become gold labels in the train
   split (annotator = the reviewer, source ``review``); an item in the frozen test
   split keeps its gold label.
@@ -44,6 +47,8 @@ the same checks:
 - **Labelling** (:mod:`.labelling`): save and undo a person's labels.
 """
 
+# where a decision came from (``decisions.source``), as the web app and its API keep it
+from ..tasks.people import API, WEB_QUEUE, via
 from .decisions import (
     ACTIONS,
     add_span,
@@ -88,11 +93,13 @@ from .undo import UNDO_S, WITHDRAWN, undo_change, undo_decision
 
 __all__ = [
     "ACTIONS",
+    "API",
     "DEFAULT_LEASE_S",
     "LEASE_HEARTBEAT_S",
     "QUEUE_KINDS",
     "SORTS",
     "UNDO_S",
+    "WEB_QUEUE",
     "WITHDRAWN",
     "NotFound",
     "StaleDecision",
@@ -125,4 +132,5 @@ __all__ = [
     "undo_label",
     "unmark_record_checked",
     "unmark_text_done",
+    "via",
 ]

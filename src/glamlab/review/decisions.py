@@ -36,7 +36,8 @@ def decide(ws: Workspace, user: str, queue_id: int, action: str, seen_version: i
     conflict (nothing written) and :class:`NotFound` for an unknown queue item.
     ``source``: where the decision came from beyond its person, kept with it
     (``decisions.source``) and in its audit entry: ``glamlab review import`` gives the
-    file's name and the sha256 of its bytes; None for the web queue."""
+    file's name and the sha256 of its bytes, the web app :func:`via` ``WEB_QUEUE`` or
+    ``API``; None (a script's, unless it gives one) is shown as nothing."""
     return decide_many(ws, user, [(queue_id, seen_version)], action, label=label, value=value,
                        raise_conflicts=True, at=at, source=source)[0]
 
@@ -153,6 +154,7 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
                     # test split too, where the text's gold is kept (the reviewer has
                     # said what those words are all the same)
                     settled = _settle_overlapping(ws, conn, user, *final, by=d["id"],
+                                                  source=source,
                                                   queue_id=queue_id)
                     settled_with.update((int(x["queue_id"]), queue_id) for x in settled)
             checked = None
@@ -640,7 +642,8 @@ def unmark_text_done(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
     return unmark(ws, item_id, user=user)
 
 
-def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any]:
+def mark_record_checked(ws: Workspace, user: str, item_id: str, *,
+                        source: dict[str, Any] | None = None) -> dict[str, Any]:
     """A multi-label reviewer's "I have checked this whole record": its terms as they
     stand (those people accepted, corrected to or gave it, and those the policy accepted
     that nobody rejected) are its whole set, and every other term does not apply; it
@@ -649,8 +652,9 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
     transaction. Refused, nothing written, with one :class:`LabelError` naming the item:
     not a multi-label project, no such item, an item in the test split;
     :class:`StaleDecision` while another reviewer holds one of the record's rows in the
-    review queue (:func:`_record_held`, as adding a term is). Returns the item, its
-    ``terms``, ``policy_terms``, ``rejected`` (how many suggestions) and its split."""
+    review queue (:func:`_record_held`, as adding a term is). ``source``: where the
+    rejections came from, as :func:`decide` keeps it. Returns the item, its ``terms``,
+    ``policy_terms``, ``rejected`` (how many suggestions) and its split."""
     from ..tasks.kinds import task_kind
     from ..tasks.partial_labels import check_record, open_suggestions
 
@@ -670,7 +674,7 @@ def mark_record_checked(ws: Workspace, user: str, item_id: str) -> dict[str, Any
         rejected = []
         for r in rows:
             d, _row = _compare_and_set(conn, ws, int(r.id), user, "reject", None, None,
-                                       int(r.version), stamp)
+                                       int(r.version), stamp, source=source)
             rejected.append((int(r.id), int(d["id"]), int(r.version) + 1))
         done = check_record(ws, conn, item_id, user=user, stamp=stamp, auto=False,
                             rejected=rejected)
@@ -940,7 +944,8 @@ def unmark_record_checked(ws: Workspace, user: str, item_id: str, *,
 
 def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
              label: str, *, layer: str | None = None,
-             authority_id: str | None = None) -> dict[str, Any]:
+             authority_id: str | None = None,
+             source: dict[str, Any] | None = None) -> dict[str, Any]:
     """An entities reviewer adds an entity the model missed: the words ``start``-``end``
     of the text are a ``label`` (of span ``layer``: the main one by default, else a
     layer the project knows, such as HIPE's ``nested`` or ``metonymic``), linked to
@@ -955,7 +960,8 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
     those words are). Otherwise accepting one of them later would replace the reviewer's
     span with the model's. It decides nothing about the model's other spans. Refused,
     nothing stored, when another reviewer holds one of those rows (they are deciding it).
-    ``settled`` in the answer lists the rows decided."""
+    ``settled`` in the answer lists the rows decided. ``source``: where the decisions
+    came from, as :func:`decide` keeps it."""
     from ..tasks.kinds import task_kind
     from ..tasks.spans.complete import add_span as add
 
@@ -968,8 +974,9 @@ def add_span(ws: Workspace, user: str, item_id: str, start: int, end: int,
     if authority_id is not None:
         _check_record(ws, item_id, authority_id)
     return add(ws, item_id, start, end, label, user=user, layer=layer,
-               authority_id=authority_id, settle=lambda conn, span, text, by: _settle_overlapping(
-                   ws, conn, user, item_id, span, text, by=by))
+               authority_id=authority_id, source=source,
+               settle=lambda conn, span, text, by: _settle_overlapping(
+                   ws, conn, user, item_id, span, text, by=by, source=source))
 
 
 def _check_record(ws: Workspace, item_id: str, authority_id: str) -> None:
@@ -1064,13 +1071,14 @@ def _held(item_id: str, row: int, who: str | None, theirs: str, mine: str,
 
 def _settle_overlapping(ws: Workspace, conn: sa.Connection, user: str, item_id: str,
                         span: Any, text: str, *, by: int,
-                        queue_id: int | None = None) -> list[dict[str, Any]]:
+                        queue_id: int | None = None,
+                        source: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Decide the open queue rows of ``item_id`` whose predicted span overlaps ``span``,
     the reviewer's gold span just saved: an entity added (:func:`add_span`), or the
     span of row ``queue_id`` accepted or corrected (:func:`decide_many`). The row of that
     very span and type is accepted, the others rejected; each is a decision of ``user``
     (a compare-and-set, as :func:`decide` makes it), audited as settled by the decision
-    ``by`` that saved ``span``. One :class:`LabelError` (:func:`_open_over`) when another
+    ``by`` that saved ``span``, keeping its ``source``. One :class:`LabelError` (:func:`_open_over`) when another
     reviewer holds such a row. Returns the rows decided, as :func:`decide_many` gives
     them, each with ``words``: what its span covered."""
     from ..tasks.kinds import Candidate, task_kind
@@ -1083,7 +1091,7 @@ def _settle_overlapping(ws: Workspace, conn: sa.Connection, user: str, item_id: 
         action = "accept" if (b, e, r.label) == (span.start, span.end, span.label) else "reject"
         try:
             d, row = _compare_and_set(conn, ws, int(r.id), user, action, None, None,
-                                      int(r.version), stamp, settled_by=by)
+                                      int(r.version), stamp, settled_by=by, source=source)
         except StaleDecision as exc:  # taken meanwhile (PostgreSQL): all rolled back
             raise _held(item_id, int(r.id), (exc.current or {}).get("lease_owner"),
                         f"{shown(text[b:e])} ({b}-{e}, {r.label})",

@@ -322,8 +322,9 @@ decisions = sa.Table(
     sa.Column("seen_version", Int),
     sa.Column("created_at", sa.DateTime, nullable=False),
     # where the decision came from, beyond its person: a file brought in with
-    # ``glamlab review import`` ({"file": its name, "sha256": of its bytes}); empty for the
-    # web queue and the JSON API (migration 21)
+    # ``glamlab review import`` ({"file": its name, "sha256": of its bytes}, migration
+    # 21), the web app's pages ({"via": "web queue"}) or its JSON API ({"via": "api"});
+    # empty for a decision recorded before glamlab kept it
     sa.Column("source", JSON_OR_NULL),
 )
 sa.Index("ix_decisions_item", decisions.c.item_id)

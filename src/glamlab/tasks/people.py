@@ -38,6 +38,22 @@ from ..store.ids import among, id_batches
 #: find: :func:`glamlab.tasks.spans.complete.add_span`), queued for nothing
 ADDED = "add"
 
+#: ``decisions.source`` of a decision made on the web app's pages (the review queue, a
+#: record's "Whole record checked", an entity added to a text) and of one made
+#: through its JSON API (:func:`via`); ``glamlab review import`` keeps the file instead
+#: (``{"file": NAME, "sha256": HEX}``, :func:`glamlab.review.sheet.file_source`). None:
+#: a decision recorded before glamlab kept where it came from (its migration 21), or one
+#: a script made without saying.
+WEB_QUEUE = "web queue"
+API = "api"
+
+
+def via(where: str) -> dict[str, Any]:
+    """The ``source`` a decision made on the web pages (:data:`WEB_QUEUE`) or through the
+    JSON API (:data:`API`) keeps (``decisions.source``, shown as ``source`` by
+    ``GET /api/decisions``): ``{"via": where}``."""
+    return {"via": where}
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
@@ -53,7 +69,7 @@ class PersonDecision:
     ``queued`` the label of the suggestion the person was asked about (a correction to
     another label: the one they turned down); ``source`` where the decision came from
     beyond its person (``decisions.source``: the file ``glamlab review import`` read it
-    from, its name and sha256), None for one made on the web queue or its API, and for
+    from, its name and sha256, or :func:`via` the web queue or the JSON API), None for
     any decision recorded before glamlab kept it."""
 
     action: str

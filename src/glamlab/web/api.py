@@ -226,7 +226,9 @@ class DecisionRow(BaseModel):
     source: dict[str, Any] | None = Field(
         None, description="where the decision came from beyond its person: a file brought "
                           "in with ``glamlab review import`` (``file``: its name, ``sha256``: "
-                          "of its bytes); null for the queue page and this API")
+                          "of its bytes), ``{\"via\": \"web queue\"}`` for the web app's "
+                          "pages, ``{\"via\": \"api\"}`` for this API; null for a "
+                          "decision recorded before glamlab kept it")
 
 
 class LabelIn(BaseModel):
@@ -582,7 +584,7 @@ def post_decision(request: Request, body: DecisionIn,
             action == "correct" and ws.card.kind == "entities"):
         action, label, value = _span_correction(ws, body)
     result = review.decide(ws, user.username, body.queue_id, action, body.seen_version,
-                           label=label, value=value)
+                           label=label, value=value, source=review.via(review.API))
     request.app.state.queue_counts.decided([result])
     return result
 
@@ -791,7 +793,8 @@ def put_record_checked(request: Request, item_id: str,
     other term does not apply); its suggestions still open are rejected, and it goes into
     training (the review queue's "Whole record checked"). Refused (409) while another
     reviewer holds the record in the review queue, as adding a term is."""
-    done = review.mark_record_checked(_ws(request), user.username, item_id)
+    done = review.mark_record_checked(_ws(request), user.username, item_id,
+                                      source=review.via(review.API))
     request.app.state.queue_counts.invalidate()
     return {"item_id": item_id, "checked": True, "terms": done["terms"],
             "policy_terms": done["policy_terms"], "rejected": done["rejected"],
@@ -864,7 +867,8 @@ def post_text_span(request: Request, item_id: str, body: SpanIn,
     layer; an unknown layer is refused (422) with the layers there are. ``authority_id``
     links it to a record of the project's authority file (or ``NIL``), as yours."""
     added = review.add_span(_ws(request), user.username, item_id, body.start, body.end,
-                            body.label, layer=body.layer, authority_id=body.authority_id)
+                            body.label, layer=body.layer, authority_id=body.authority_id,
+                            source=review.via(review.API))
     request.app.state.queue_counts.decided(added["settled"])
     return added
 

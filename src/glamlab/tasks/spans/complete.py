@@ -358,7 +358,8 @@ def layer_known(ws: Workspace, conn: sa.Connection, layer: str) -> bool:
 def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
              user: str, settle: Callable[[sa.Connection, Span, str, int], list[dict[str, Any]]]
              | None = None, layer: str | None = None,
-             authority_id: str | None = None) -> dict[str, Any]:
+             authority_id: str | None = None,
+             source: dict[str, Any] | None = None) -> dict[str, Any]:
     """A reviewer adds an entity the model missed: the words ``start``-``end`` (character
     offsets, end not included; spaces at either end are left out) of ``item_id``'s text
     are a ``label``, of span ``layer`` (default the main one; a nested or metonymic
@@ -367,7 +368,9 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
     model once the text is fully reviewed. It says nothing about the model's other spans:
     a partly reviewed text still waits (:func:`partial_gold`) until they are decided or
     the text is marked checked. The decision is kept (action
-    :data:`glamlab.tasks.people.ADDED`, no queue row), so the exports give the span as the reviewer's.
+    :data:`glamlab.tasks.people.ADDED`, no queue row), so the exports give the span as the reviewer's,
+    with ``source``: where it came from (``decisions.source``, as
+    :func:`glamlab.review.decide` keeps it).
 
     Refused, with one :class:`LabelError` naming the item and the fix, when the span is
     empty or outside the text, its type is not one of the project's labels, its layer is
@@ -442,7 +445,8 @@ def add_span(ws: Workspace, item_id: str, start: int, end: int, label: str, *,
             value["authority_id"] = authority_id
         ins = conn.execute(st.decisions.insert().values(
             queue_id=None, item_id=item_id, prediction_id=None, user=user, action=ADDED,
-            label=label, value=value, seen_version=None, created_at=stamp))
+            label=label, value=value, seen_version=None, created_at=stamp,
+            source=source))
         decision_id = int(ins.inserted_primary_key[0])  # type: ignore[index]
         settled = settle(conn, span, text, decision_id) if settle is not None else []
         ws.store.audit(conn, user, "spans.add", item_id, set_id=set_id,

@@ -519,7 +519,8 @@ def queue_decide(request: Request, form: FormData = Depends(form_of),
     try:
         result = review.decide(request.app.state.ws, user.username, queue_id, action, version,
                                label=label if correct else None,
-                               value=value if correct else None)
+                               value=value if correct else None,
+                               source=review.via(review.WEB_QUEUE))
     except SpanHeld as exc:
         # another reviewer holds a row over the same words, which saving this one would
         # decide too: the queue page says which row and who, at its top
@@ -613,7 +614,8 @@ def queue_record_checked(request: Request, form: FormData = Depends(form_of),
         raise HTTPException(422, "no record named: reload the queue")
     ws = request.app.state.ws
     try:
-        done = review.mark_record_checked(ws, user.username, item_id)
+        done = review.mark_record_checked(ws, user.username, item_id,
+                                          source=review.via(review.WEB_QUEUE))
     except GlamlabError as exc:
         asked: dict[str, Any] = {}
         if form.get("record_asked") == "last":  # (before: gone, the record's name too)
@@ -754,7 +756,8 @@ def queue_add_span(request: Request, form: FormData = Depends(form_of),
                                hint="select the words of the entity in the text first (or "
                                     "type its start and end)") from None
         added = review.add_span(request.app.state.ws, user.username, item_id, start, end,
-                                label, layer=layer, authority_id=record)
+                                label, layer=layer, authority_id=record,
+                                source=review.via(review.WEB_QUEUE))
     except GlamlabError as exc:
         page = _queue(request, user, **back, kind="", status=422,
                       add_problem={"row": row, "message": exc.message, "hint": exc.hint,
@@ -824,7 +827,8 @@ def queue_bulk(request: Request, form: FormData = Depends(form_of),
             raise HTTPException(422, "malformed selection: reload the queue") from exc
     if not seen:
         return _back_to_queue(request, form, done="none-selected")
-    results = review.decide_many(request.app.state.ws, user.username, seen, "accept")
+    results = review.decide_many(request.app.state.ws, user.username, seen, "accept",
+                                 source=review.via(review.WEB_QUEUE))
     request.app.state.queue_counts.decided(results)
     bad = sum(1 for r in results if not r["ok"])
     kept = sum(1 for r in results if r.get("kept"))
