@@ -347,3 +347,27 @@ def test_an_entities_reviewers_decisions_keep_where_they_were_made(entities_ws, 
         shown = {x["id"]: x["source"] for x in c.get("/api/decisions?limit=1000").json()}
         assert {shown[x.id]["via"] for x in web} == {"web queue"}
         assert {shown[x.id]["via"] for x in api} == {"api"}
+
+
+def test_a_decision_a_script_makes_says_python(decided, tmp_path):
+    """A script or notebook calling ``glamlab.review.decide`` without a ``source`` kept
+    NULL, which read as "recorded before glamlab kept where it came from"; it keeps
+    ``{"via": "python"}`` now, and the export says ``Python (glamlab.review.decide)``."""
+    from glamlab import review
+    from glamlab.actions import export
+
+    ws, _client, web, imported, _words = decided
+    q = ws.store.t.review_queue
+    with ws.store.read() as conn:
+        row = conn.execute(sa.select(q.c.id, q.c.item_id, q.c.version)
+                           .where(q.c.status == "open").order_by(q.c.id)).first()
+    assert row is not None
+    review.decide(ws, "rey", row.id, "accept", row.version)
+    d = ws.store.t.decisions
+    with ws.store.read() as conn:
+        kept = conn.execute(sa.select(d.c.source).where(d.c.queue_id == row.id)).scalar_one()
+    assert kept == {"via": "python"}
+    export(ws, "jsonl", tmp_path / "out.jsonl")
+    rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
+    mine = [x for x in rows if x["item_id"] == row.item_id and x["confirmed_by"] == "rey"]
+    assert mine and {x["confirmed_from"] for x in mine} == {"Python (glamlab.review.decide)"}

@@ -107,7 +107,7 @@ from ..sheets import risky_ids_warning, write_sheet
 from ..store.ids import among, id_batches
 from ..store.jsontext import encoder
 from ..tasks.kinds import Candidate, TaskKind, task_kind
-from ..tasks.people import API, WEB_QUEUE
+from ..tasks.people import API, PYTHON, WEB_QUEUE
 from .act import (
     CLASSIFICATION_KINDS,
     Decision,
@@ -236,7 +236,8 @@ def _iso(value: Any) -> str | None:
 
 #: what ``confirmed_from`` says of a decision made on the web app's pages, and through
 #: its JSON API (``decisions.source`` ``{"via": ...}``, :func:`glamlab.tasks.people.via`)
-FROM_VIA = {WEB_QUEUE: "web queue", API: "JSON API"}
+FROM_VIA = {WEB_QUEUE: "web queue", API: "JSON API",
+            PYTHON: "Python (glamlab.review.decide)"}
 
 
 def decision_source(source: Any) -> str | None:
@@ -246,7 +247,7 @@ def decision_source(source: Any) -> str | None:
     web app's pages (the review queue, a record's terms), ``JSON API`` for one made
     through its API; None (an empty cell) for a decision recorded before glamlab kept
     where it came from (an older workspace's: an imported file is named in the audit
-    log), or made by a script that said nothing of it."""
+    log); ``Python (glamlab.review.decide)`` for one a script or notebook made."""
     if source is None or source == "" or source == {}:
         return None
     if isinstance(source, dict) and source.get("file"):

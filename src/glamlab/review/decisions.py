@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from ..errors import GlamlabError, LabelError
 from ..store import QUEUE_SUPERSEDED, now
 from ..tasks.kinds import LabelRow
+from ..tasks.people import PYTHON, via
 from .queue import NotFound, StaleDecision
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def decide(ws: Workspace, user: str, queue_id: int, action: str, seen_version: i
     ``source``: where the decision came from beyond its person, kept with it
     (``decisions.source``) and in its audit entry: ``glamlab review import`` gives the
     file's name and the sha256 of its bytes, the web app :func:`via` ``WEB_QUEUE`` or
-    ``API``; None (a script's, unless it gives one) is shown as nothing."""
+    ``API``; None (a script's or notebook's) keeps :func:`via` ``PYTHON``."""
     return decide_many(ws, user, [(queue_id, seen_version)], action, label=label, value=value,
                        raise_conflicts=True, at=at, source=source)[0]
 
@@ -76,6 +77,9 @@ def decide_many(ws: Workspace, user: str, seen: Sequence[tuple[int, int]], actio
     answered ``"ok": False`` with ``settled_with``.
     """
     from ..tasks.kinds import Candidate, task_kind
+
+    if source is None:  # a script's or notebook's call, saying nothing of where from
+        source = via(PYTHON)
 
     if action not in ACTIONS:
         raise GlamlabError(f"unknown review action {action!r}",

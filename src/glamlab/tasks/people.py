@@ -42,10 +42,12 @@ ADDED = "add"
 #: record's "Whole record checked", an entity added to a text) and of one made
 #: through its JSON API (:func:`via`); ``glamlab review import`` keeps the file instead
 #: (``{"file": NAME, "sha256": HEX}``, :func:`glamlab.review.sheet.file_source`). None:
-#: a decision recorded before glamlab kept where it came from (its migration 21), or one
-#: a script made without saying.
+#: a decision recorded before glamlab kept where it came from (its migration 21).
+#: :data:`PYTHON`: one a script or notebook made by calling glamlab.review.decide without
+#: saying where from.
 WEB_QUEUE = "web queue"
 API = "api"
+PYTHON = "python"
 
 
 def via(where: str) -> dict[str, Any]:
