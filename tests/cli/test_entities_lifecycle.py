@@ -516,17 +516,29 @@ def test_the_entity_exports_say_which_spans_wait_for_review(project: list[str],
     waiting in the review queue read the same (both unconfirmed), so a curator loading
     the file published unreviewed guesses. Each row now says accept or review, as many
     of each as act wrote and queued; a span a reviewer accepted reads accept, with
-    their name; the JSONL entities and W3C annotations say the same."""
+    their name; the JSONL entities and W3C annotations say the same.
+
+    The policy is the one act proposes (no [policy]): thresholds where the out-of-fold
+    calibration spans reach 95% precision. A span's score is the chance all its tags are
+    right (the product of its tokens' marginals), so short LOC spans reach it and are
+    written as metadata; on the imported texts their gold settles them (those it holds
+    read as its rows, confirmed by the import; the others are not written: a person's
+    annotation of the whole text wins), so they are not counted twice."""
     import sqlalchemy as sa
 
     from glamlab import Workspace
+    from glamlab.actions.policy import load_policy
     from glamlab.review import decide, lease_queue
     from glamlab.store.queue import shown
+    from glamlab.tasks.spans import gold_spans
 
     base = project
     _trained_run_and_acted(base)
     ws = Workspace.open(base[1], db=base[3] if len(base) > 2 else None)
     try:
+        imported = gold_spans(ws)  # the NewsEye texts; the new ones have none
+        accept_from = {label: lp.accept for label, lp in load_policy(ws.card).labels.items()
+                       if lp.accept is not None}
         row = lease_queue(ws, "rey", limit=1)[0]
         decide(ws, "rey", row["id"], "accept", row["version"])
         q, meta = ws.store.t.review_queue, ws.store.t.machine_metadata
@@ -534,9 +546,12 @@ def test_the_entity_exports_say_which_spans_wait_for_review(project: list[str],
             # the open rows the queue shows (not those complete gold spans settle)
             waiting = conn.execute(sa.select(sa.func.count()).where(
                 *shown(q, "prediction"))).scalar()
-            written = conn.execute(sa.select(sa.func.count()).select_from(meta)).scalar()
+            # the metadata written on the new texts: the policy's accepts and rey's
+            written = conn.execute(sa.select(sa.func.count()).select_from(meta).where(
+                meta.c.item_id.not_in(sorted(imported)))).scalar()
     finally:
         ws.close()
+    assert accept_from, "act proposed no threshold: nothing accepted, nothing to check"
     out = tmp_path / "e.csv"
     CliRunner().invoke(cli, [*base, "export", "--format", "csv", "--out", str(out)])
     with open(out, encoding="utf-8-sig", newline="") as fh:
@@ -547,6 +562,17 @@ def test_the_entity_exports_say_which_spans_wait_for_review(project: list[str],
     # the policy's, the one rey accepted, and those the imported gold of their text holds
     by_gold = sum(r["confirmed_by"] == "import" for r in rows)
     assert actions.count("accept") == written + by_gold
+    # on the imported texts the spans are their gold spans, whatever the policy accepted
+    assert sorted((r["item_id"], int(r["start"]), int(r["end"]), r["type"]) for r in rows
+                  if r["item_id"] in imported) == sorted(
+        (i, s.start, s.end, s.label) for i, spans in imported.items() for s in spans)
+    assert {r["confirmed_by"] for r in rows if r["item_id"] in imported} == {"import"}
+    # the policy's accepts (nobody confirmed them) are those at or above their label's
+    # threshold, the rest wait for review
+    policy = [r for r in rows if r["action"] == "accept" and not r["confirmed_by"]]
+    assert policy and all(float(r["score"]) >= accept_from[r["type"]] for r in policy)
+    assert all(r["type"] not in accept_from or float(r["score"]) < accept_from[r["type"]]
+               for r in rows if r["action"] == "review")
     v = row["value"]
     mine = next(r for r in rows if r["item_id"] == row["item_id"]
                 and (int(r["start"]), int(r["end"])) == (v["start"], v["end"]))

@@ -14,10 +14,10 @@ def test_bio_round_trip_and_hipe_reading() -> None:
     tags = spans_to_bio(toks, spans)
     assert tags == ["O", "O", "B-PER", "O", "O", "B-LOC", "O", "O"]
     assert bio_to_spans(toks, tags) == spans
-    # an I- after O opens a span; a type change closes one; scores are averaged
+    # an I- after O opens a span; a type change closes one; scores are multiplied
     got = bio_to_spans(toks, ["I-PER", "I-PER", "I-LOC", "O", "O", "O", "O", "O"],
-                       [0.5, 1.0, 0.2, 1, 1, 1, 1, 1])
-    assert got == [Span(0, 10, "PER", 0.75), Span(11, 17, "LOC", 0.2)]
+                       [0.5, 0.8, 0.2, 1, 1, 1, 1, 1])
+    assert got == [Span(0, 10, "PER", 0.4), Span(11, 17, "LOC", 0.2)]
     assert Span(0, 2, "PER", 1.0).to_dict() == {"start": 0, "end": 2, "label": "PER",
                                                 "score": 1.0}
 
@@ -57,3 +57,19 @@ def test_a_span_inside_a_glued_word_round_trips_through_bio() -> None:
     tags = spans_to_bio(toks, spans)
     assert tags == ["O", "O", "B-LOC", "O"]
     assert bio_to_spans(toks, tags) == spans
+
+
+def test_a_long_span_is_less_sure_than_its_words() -> None:
+    """Review finding: a span's score was the mean of its tokens' marginals, so a
+    sentence-long PER span of words each tagged at 0.95 scored 0.95, over the policy's
+    threshold, and went into the metadata unreviewed (on ner/dev, 96 spans of 10 tokens
+    or more scored 0.9 or more; 3 were right). Now the product: the chance all its tags
+    are right; one word alone keeps its score."""
+    text = "le citoyen Jean Louis Marie Dupont , ancien maire de la commune , a dit"
+    toks = tokenize(text)
+    n = len(toks)
+    tags = ["B-PER"] + ["I-PER"] * (n - 1)
+    (span,) = bio_to_spans(toks, tags, [0.95] * n)
+    assert n >= 10 and span.score is not None and span.score < 0.9 ** 3, span
+    (one,) = bio_to_spans(toks[:1], ["B-PER"], [0.95])
+    assert one.score == 0.95

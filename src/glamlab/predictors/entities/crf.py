@@ -45,7 +45,9 @@ French, and fell 2 points below no context in NewsEye French; it ran 2.7 times a
 as "e5" on texts whose words were new to it (144 against 54 sentences/s, 16% of their
 words unseen in training) and at 860 sentences/s once it has met their words.
 
-A span's score is the mean marginal probability of its tokens' tags.
+A span's score is the product of its tokens' tags' marginal probabilities (the
+chance all its tags are right: a long span is less sure than its words; see
+:func:`.tokens.bio_to_spans`).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ predictions), re-exported here; predicted spans always carry a ``score``.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -103,7 +104,15 @@ def spans_to_bio(tokens: Sequence[tuple[int, int]], spans: Sequence[Span]) -> li
 def bio_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[str],
                  scores: Sequence[float] | None = None) -> list[Span]:
     """Spans from BIO tags (an ``I-`` after ``O`` or after another type opens a span, as
-    the HIPE scorer reads it). A span's score is the mean of its tokens' scores."""
+    the HIPE scorer reads it). A span's score is the product of its tokens' scores: the
+    chance that all its tags are right (were they independent), so a long span is less
+    sure than each of its words. Before, the mean: a sentence-long PER span of words each
+    tagged at 0.95 scored 0.95 and was accepted as metadata. On ``../shared/data/ner/dev``
+    (``crf-ner``, ``features="ocr"``, trained on ner/train) the spans of 10 tokens or more
+    were 367, 1.6% of them right, 96 of them scored 0.9 or more by the mean, 2 by the
+    product; over all spans the Brier score fell from 0.353 to 0.235, and the spans at
+    0.9 or more were right 72% of the time instead of 63% (F1 unchanged: the same
+    spans)."""
     out: list[Span] = []
     start = end = -1
     label: str | None = None
@@ -111,7 +120,7 @@ def bio_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[str],
 
     def close() -> None:
         if label is not None:
-            out.append(Span(start, end, label, sum(acc) / len(acc) if acc else 1.0))
+            out.append(Span(start, end, label, math.prod(acc) if acc else 1.0))
 
     for i, tag in enumerate(tags):
         a, b = tokens[i]
