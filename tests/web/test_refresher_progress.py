@@ -189,3 +189,27 @@ def test_a_failed_update_beside_a_stored_result_names_no_server_folder(make_ws: 
         stop_background(app)
     assert "update failed: cannot read models/majority/1/model.pkl" in html, html
     assert str(ws.root) not in html, html
+
+
+def test_the_refresher_says_a_fix_in_the_pages_words() -> None:
+    """Its thread is started by a request but does not inherit the request's context: a
+    refusal worked out there (the Export page's check: ``[export] base_url``) named its
+    fix as Python's argument (``base_url='...'``) on the page, not in the pages' words."""
+    from glamlab.actions.export import base_url_fix
+    from glamlab.said import said, said_on_the_web
+
+    r = Refresher()
+    heard: list[str] = []
+
+    def broken() -> None:
+        heard.append(said())
+        raise GlamlabError("IIIF annotation ids must be HTTP(S) URIs", hint=base_url_fix())
+
+    with said_on_the_web():  # as a request asks for it
+        r("export-check", broken)
+    assert r.wait(30)
+    assert heard == ["web"]
+    _message, hint = r.take_error("export-check")  # type: ignore[misc]
+    assert "base_url=" not in (hint or "") and "--base-url" not in (hint or ""), hint
+    assert "ask whoever runs glamlab on the server" in (hint or ""), hint
+    assert said() == "python"

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import review
 from ..errors import GlamlabError
+from ..said import said_on_the_web
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -176,7 +177,10 @@ class Refresher:
                 del self._pending[name]
                 self._running, self._started = name, time.monotonic()
             try:
-                fn()
+                # a refusal's fix in the pages' words: this thread does not inherit the
+                # voice of the request that asked (SaidOnTheWeb), as the jobs' thread does not
+                with said_on_the_web():
+                    fn()
                 self.errors.pop(name, None)
             except GlamlabError as exc:  # shown on the page, the app carries on
                 log.warning("working out %s failed: %s", name, exc)
