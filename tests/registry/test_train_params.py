@@ -146,3 +146,28 @@ def test_a_backtest_refuses_them(make_ws, tmp_path, capsys):
                              "--n-boot", "1")
     assert code == 2 and "Traceback" not in err, err
     assert "error: tabular-gbm refused learning_rate=-1: " in err
+
+
+def test_a_fit_error_naming_no_parameter_stays_itself(lang_ws, monkeypatch):
+    """Only an error that names a parameter given (or scikit-learn's
+    InvalidParameterError) is a refused parameter: another error while fitting with
+    parameters (too few labels, a bad text) keeps its own words, and is not blamed on
+    ``C=2``."""
+    from glamlab.errors import ParameterError
+    from glamlab.predictors.catalogue import params_taken
+    from glamlab.predictors.text.heads import TextClassifier
+    from glamlab.registry.training import train
+
+    def fit(self, *args, **kwargs):
+        raise ValueError("This solver needs samples of at least 2 classes in the data")
+
+    monkeypatch.setattr(TextClassifier, "fit", fit)
+    with pytest.raises(ValueError) as err:
+        train(lang_ws, "text-tfidf", params={"C": 2.0})
+    assert not isinstance(err.value, ParameterError), err.value
+    assert "at least 2 classes" in str(err.value)
+    assert _saved(lang_ws) == ([], [])
+    with pytest.raises(ValueError) as err, \
+            params_taken("text-tfidf", {"C": 2.0}, only_named=True):
+        raise ValueError("C must be positive")  # names it: refused
+    assert isinstance(err.value, ParameterError)

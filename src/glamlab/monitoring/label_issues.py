@@ -83,7 +83,7 @@ def find_label_issues(ws: Workspace, predictor_name: str, *, params: dict[str, A
     cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for train, test in cv.split(np.zeros(len(y)), y):
         model = create(predictor_name, **(params or {}))
-        with params_taken(predictor_name, params):  # a value refused: one clear error
+        with params_taken(predictor_name, params, only_named=True):  # a value refused: one clear error
             model.fit([items[i] for i in train], [classes[y[i]] for i in train],
                       classes=classes, multi_label=False)
         proba[test] = model.predict_proba([items[i] for i in test])

@@ -53,7 +53,8 @@ def train_tabular(ws: Workspace, predictor_name: str = DEFAULT_MODEL, *,
     predictor = make_predictor(ws, predictor_name, params)
     from ..predictors.catalogue import SAVED_NOTHING, params_taken
 
-    with params_taken(predictor_name, params, note=SAVED_NOTHING):  # refused: nothing saved
+    with params_taken(predictor_name, params, only_named=True,
+                      note=SAVED_NOTHING):  # refused: nothing saved
         predictor.fit_table(train)
     name = name or predictor_name
     has_champion = any(m.name == name and "champion" in m.aliases for m in list_models(ws))
