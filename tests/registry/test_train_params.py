@@ -65,7 +65,7 @@ def test_cli_train_refuses_an_unknown_parameter_and_a_value_refused(lang_ws, cap
     first = err.splitlines()[-2]
     assert first.startswith("error: text-tfidf refused C=-1: The 'C' parameter of "
                             "LogisticRegression must be"), err
-    assert first.endswith("; no model was saved")
+    assert first.endswith(" instead; no model was saved"), first  # not ".;"
     assert "fix: give --param C=VALUE a value it takes, or leave it out for its default " \
            "(4.0)" in err
     assert _saved(ws) == ([], [])  # nothing half-saved

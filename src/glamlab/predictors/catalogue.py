@@ -478,7 +478,7 @@ def refused(name: str, params: dict[str, Any], exc: BaseException, *,
     scikit-learn's ``InvalidParameterError``) refused while fitting with ``params``: it
     names the predictor, the parameter (the one the library's words name, else every one
     given) and what the library said."""
-    said_words = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    said_words = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
     named = [k for k in params if re.search(rf"(?<![\w.]){re.escape(k)}(?![\w])", said_words)]
     keys = named or list(params)
     given = ", ".join(f"{k}={literal(params[k])}" for k in keys)
