@@ -402,46 +402,53 @@ def _refusal(call: object) -> GlamlabError:
     return err.value
 
 
-def test_more_refusals_name_python_arguments_and_the_command_lines_flags(
-        tmp_path: Path) -> None:
-    """Capacity's dates, link on a project without entities, a count task on a text
-    project, an empty --term, an import into a database in use, an empty test split and a
-    trend with no predictions named the command line's flags (--since, --task entities,
-    --modality tabular, --term, --replace, --split test, glamlab run) to Python callers."""
+def _call(name: str, ws: Workspace, tmp_path: Path) -> None:
+    """One of the refused calls of the test below, on a text project."""
     from glamlab.actions.capacity import project_capacity
     from glamlab.actions.link import link_predictions
-    from glamlab.said import said_on_the_command_line
-    from glamlab.store.transfer import export_store, import_store
+    from glamlab.store.transfer import import_store
     from glamlab.tasks.count import set_count_task
     from glamlab.tasks.splits import test_data
     from glamlab.trends.ngrams import term_frequencies
     from glamlab.trends.trend import choose_model
 
+    {"capacity": lambda: project_capacity(ws, since="soon"),
+     "link": lambda: link_predictions(ws),
+     "count": lambda: set_count_task(ws),
+     "term": lambda: term_frequencies(ws, ["!!"], by="year"),
+     "import": lambda: import_store(ws.store, tmp_path / "d.zip"),
+     "test split": lambda: test_data(ws),
+     "trend": lambda: choose_model(ws, None)}[name]()
+
+
+@pytest.mark.parametrize(("name", "python", "cli"), [
+    ("capacity", "since='soon' is not a date", "--since 'soon' is not a date"),
+    ("link", "Workspace.init(..., task='entities')", "--task entities"),
+    ("count", "Workspace.init(..., modality='tabular')", "--modality tabular"),
+    ("term", "terms=['railway', 'steam engine']", "--term railway --term 'steam engine'"),
+    ("import", "pass replace=True", "pass --replace"),
+    ("test split", "import_labels(ws, FILE, split='test')", "import labels with --split test"),
+    ("trend", "run(ws, 'NAME')", "glamlab run --model NAME"),
+])
+def test_more_refusals_name_python_arguments_and_the_command_lines_flags(
+        tmp_path: Path, name: str, python: str, cli: str) -> None:
+    """Capacity's dates, link on a project without entities, a count task on a text
+    project, an empty --term, an import into a database in use, an empty test split and a
+    trend with no predictions named the command line's flags (--since, --task entities,
+    --modality tabular, --term, --replace, --split test, glamlab run) to Python callers."""
+    from glamlab.said import said_on_the_command_line
+    from glamlab.store.transfer import export_store
+
     ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
     export_store(ws.store, tmp_path / "d.zip")
-    cases = [
-        (lambda: project_capacity(ws, since="soon"), "since='soon' is not a date",
-         "--since 'soon' is not a date"),
-        (lambda: link_predictions(ws), "Workspace.init(..., task='entities')",
-         "--task entities"),
-        (lambda: set_count_task(ws), "Workspace.init(..., modality='tabular')",
-         "--modality tabular"),
-        (lambda: term_frequencies(ws, ["!!"], by="year"),
-         "terms=['railway', 'steam engine']", "--term railway --term 'steam engine'"),
-        (lambda: import_store(ws.store, tmp_path / "d.zip"), "pass replace=True",
-         "pass --replace"),
-        (lambda: test_data(ws), "import_labels(ws, FILE, split='test')",
-         "import labels with --split test"),
-        (lambda: choose_model(ws, None), "run(ws, 'NAME')", "glamlab run --model NAME"),
-    ]
-    for call, python, cli in cases:
-        err = _refusal(call)
-        said = f"{err.message} {err.hint}"
-        assert python in said and "--" not in said and "glamlab " not in said, said
-        with said_on_the_command_line():
-            err = _refusal(call)
-        said = f"{err.message} {err.hint}"
-        assert cli in said and python not in said, said
+    with pytest.raises(GlamlabError) as err:
+        _call(name, ws, tmp_path)
+    said = f"{err.value.message} {err.value.hint}"
+    assert python in said and "--" not in said and "glamlab " not in said, said
+    with said_on_the_command_line(), pytest.raises(GlamlabError) as err:
+        _call(name, ws, tmp_path)
+    said = f"{err.value.message} {err.value.hint}"
+    assert cli in said and python not in said, said
 
 
 def test_capacity_and_link_keep_the_command_lines_flags(tmp_path: Path) -> None:
@@ -464,7 +471,7 @@ def test_tabular_hints_name_python_arguments(tmp_path: Path) -> None:
     --by-time --cutoff`, --window-start and --never-feature to Python callers."""
     from types import SimpleNamespace
 
-    from glamlab.said import said_on_the_command_line
+    from glamlab.said import said_on_the_command_line, said_on_the_web
     from glamlab.tasks.splits import test_data
     from glamlab.tasks.tabular import TableIngest
 
@@ -474,6 +481,9 @@ def test_tabular_hints_name_python_arguments(tmp_path: Path) -> None:
     with said_on_the_command_line():
         hint = _refusal(lambda: test_data(ws)).hint or ""
     assert "glamlab labels split --by-time --cutoff YYYY-MM-DD" in hint, hint
+    with said_on_the_web():
+        hint = _refusal(lambda: test_data(ws)).hint or ""
+    assert "on the Labelling page" in hint and "glamlab" not in hint, hint
     ingest = TableIngest(report=SimpleNamespace(summary=lambda: "Added 2 rows."),
                          schema=SimpleNamespace(time_column="day"), leakage=None, yearly=["year"],
                          train_until="2020-06-01")  # type: ignore[arg-type]

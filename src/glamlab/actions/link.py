@@ -219,8 +219,10 @@ def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = 
     from .policy import load_policy
 
     if task_kind(ws.card).name != "entities":
-        raise PolicyError(in_words("link_predictions", "glamlab link", "linking")
-                          + " links entity spans; this is not an entities project",
+        raise PolicyError(in_words("link_predictions links entity spans",
+                                   "glamlab link links entity spans",
+                                   "linking to the authority file is for entity spans")
+                          + "; this is not an entities project",
                           hint=in_words("use it in a project made with "
                                         "Workspace.init(..., task='entities')",
                                         "use it in a project made with --task entities",

@@ -212,10 +212,12 @@ def import_store(store: Store, path: str | Path, *, replace: bool = False,
             listing = ", ".join(f"{k} ({v})" for k, v in sorted(busy.items()))
             raise TransferError(
                 f"the target database {store.describe()} is not empty: {listing}",
-                hint="import into a new, empty database, or "
-                     + in_words("pass replace=True", "pass --replace",
-                                "have whoever runs glamlab on the server replace")
-                     + " to delete its rows first")
+                hint=in_words("import into a new, empty database, or pass replace=True to "
+                              "delete its rows first",
+                              "import into a new, empty database, or pass --replace to "
+                              "delete its rows first",
+                              "import into a new, empty database, or ask whoever runs "
+                              "glamlab on the server to delete its rows first"))
     loaded: dict[str, int] = {}
     with zipfile.ZipFile(path) as zf, store.write() as conn:
         if replace:
