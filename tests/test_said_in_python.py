@@ -394,3 +394,117 @@ def test_a_predictors_parameter_is_named_as_params_to_python() -> None:
     with said_on_the_command_line(), pytest.raises(GlamlabError) as err:
         require_label(predictor, "positive_label")  # type: ignore[arg-type]
     assert err.value.hint == "train with --param positive_label=<one of blank, content>"
+
+
+def _refusal(call: object) -> GlamlabError:
+    with pytest.raises(GlamlabError) as err:
+        call()  # type: ignore[operator]
+    return err.value
+
+
+def _call(name: str, ws: Workspace, tmp_path: Path) -> None:
+    """One of the refused calls of the test below, on a text project."""
+    from glamlab.actions.capacity import project_capacity
+    from glamlab.actions.link import link_predictions
+    from glamlab.store.transfer import import_store
+    from glamlab.tasks.count import set_count_task
+    from glamlab.tasks.splits import test_data
+    from glamlab.trends.ngrams import term_frequencies
+    from glamlab.trends.trend import choose_model
+
+    {"capacity": lambda: project_capacity(ws, since="soon"),
+     "link": lambda: link_predictions(ws),
+     "count": lambda: set_count_task(ws),
+     "term": lambda: term_frequencies(ws, ["!!"], by="year"),
+     "import": lambda: import_store(ws.store, tmp_path / "d.zip"),
+     "test split": lambda: test_data(ws),
+     "trend": lambda: choose_model(ws, None)}[name]()
+
+
+@pytest.mark.parametrize(("name", "python", "cli"), [
+    ("capacity", "since='soon' is not a date", "--since 'soon' is not a date"),
+    ("link", "Workspace.init(..., task='entities')", "--task entities"),
+    ("count", "Workspace.init(..., modality='tabular')", "--modality tabular"),
+    ("term", "terms=['railway', 'steam engine']", "--term railway --term 'steam engine'"),
+    ("import", "pass replace=True", "pass --replace"),
+    ("test split", "import_labels(ws, FILE, split='test')", "import labels with --split test"),
+    ("trend", "run(ws, 'NAME')", "glamlab run --model NAME"),
+])
+def test_more_refusals_name_python_arguments_and_the_command_lines_flags(
+        tmp_path: Path, name: str, python: str, cli: str) -> None:
+    """Capacity's dates, link on a project without entities, a count task on a text
+    project, an empty --term, an import into a database in use, an empty test split and a
+    trend with no predictions named the command line's flags (--since, --task entities,
+    --modality tabular, --term, --replace, --split test, glamlab run) to Python callers."""
+    from glamlab.said import said_on_the_command_line
+    from glamlab.store.transfer import export_store
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    export_store(ws.store, tmp_path / "d.zip")
+    with pytest.raises(GlamlabError) as err:
+        _call(name, ws, tmp_path)
+    said = f"{err.value.message} {err.value.hint}"
+    assert python in said and "--" not in said and "glamlab " not in said, said
+    with said_on_the_command_line(), pytest.raises(GlamlabError) as err:
+        _call(name, ws, tmp_path)
+    said = f"{err.value.message} {err.value.hint}"
+    assert cli in said and python not in said, said
+
+
+def test_capacity_and_link_keep_the_command_lines_flags(tmp_path: Path) -> None:
+    from glamlab.cli import cli
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="text", labels=["a", "b"])
+    for argv, words, python in [(["capacity", "--since", "soon"],
+                                 "--since 'soon' is not a date", "since="),
+                                (["link"], "glamlab link links entity spans", "Workspace.init"),
+                                (["link"], "--task entities", "task=")]:
+        res = CliRunner().invoke(cli, ["--workspace", str(ws.root), *argv])
+        said = f"{res.exception} {getattr(res.exception, 'hint', '')} {res.output}"
+        assert res.exit_code != 0
+        assert words in said and python not in said, (argv, said)
+
+
+def test_tabular_hints_name_python_arguments(tmp_path: Path) -> None:
+    """A tabular project's empty test split, a window the current model learned from and
+    ingest's summary of a column that follows the year named `glamlab labels split
+    --by-time --cutoff`, --window-start and --never-feature to Python callers."""
+    from types import SimpleNamespace
+
+    from glamlab.said import said_on_the_command_line, said_on_the_web
+    from glamlab.tasks.splits import test_data
+    from glamlab.tasks.tabular import TableIngest
+
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="tabular", labels=["0", "1"])
+    hint = _refusal(lambda: test_data(ws)).hint or ""
+    assert "set_time_split(ws, 'YYYY-MM-DD')" in hint and "--" not in hint, hint
+    with said_on_the_command_line():
+        hint = _refusal(lambda: test_data(ws)).hint or ""
+    assert "glamlab labels split --by-time --cutoff YYYY-MM-DD" in hint, hint
+    with said_on_the_web():
+        hint = _refusal(lambda: test_data(ws)).hint or ""
+    assert "on the Labelling page" in hint and "glamlab" not in hint, hint
+    ingest = TableIngest(report=SimpleNamespace(summary=lambda: "Added 2 rows."),
+                         schema=SimpleNamespace(time_column="day"), leakage=None, yearly=["year"],
+                         train_until="2020-06-01")  # type: ignore[arg-type]
+    said = ingest.summary()
+    assert "add 'year' to never_features=[...]" in said, said
+    assert "set_time_split(ws, 'YYYY-MM-DD')" in said and "--" not in said, said
+    with said_on_the_command_line():
+        said = ingest.summary()
+    assert "Keep it out: --never-feature year." in said, said
+    assert "glamlab labels split --by-time --cutoff DATE" in said, said
+
+
+def test_an_image_table_without_images_names_image_column(tmp_path: Path) -> None:
+    """ws.ingest of an image project's table with no image or text column: the fix named
+    --image-column NAME and `glamlab labels import` to a notebook."""
+    ws = Workspace.init(tmp_path / "ws", task="t", modality="image", labels=["a", "b"])
+    table = tmp_path / "t.csv"
+    table.write_text("id,lang\ns1,en\n", encoding="utf-8")
+    hint = ws.ingest([table]).problems[0]["hint"]
+    assert "image_column='NAME'" in hint and "import_labels(ws, 't.csv')" in hint, hint
+    assert "--" not in hint and "glamlab " not in hint, hint
+    said = _cli_hint(ws.root, "ingest", str(table))
+    assert "--image-column NAME" in said and "glamlab labels import t.csv" in said, said
+    assert "image_column=" not in said

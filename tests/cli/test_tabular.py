@@ -585,7 +585,7 @@ def test_retrain_leaves_out_of_its_window_the_rows_the_champion_learned_from(tmp
         retrain_project(Workspace.open(ws), window_start="2020-08-01",
                         frame=frame[frame["day"] < "2020-10-01"])
     assert "the current model learned from every labelled row" in exc.value.message
-    assert "--window-start" in (exc.value.hint or "")
+    assert "window_start='YYYY-MM-DD'" in (exc.value.hint or "")  # Python's words
 
 
 def test_retrain_force_is_refused_in_a_tabular_project(tmp_path, capsys):

@@ -74,7 +74,7 @@ def test_an_image_task_makes_no_item_of_a_table_without_text_or_images(make_ws, 
     report = ws.ingest([src])
     assert (report.added, report.failed, ws.count_items()) == (0, 1, 0)
     assert "line 2: item 's1' has no image and no text" in report.problems[0]["reason"]
-    assert "--image-column" in report.problems[0]["hint"]
+    assert "image_column='NAME'" in report.problems[0]["hint"]  # Python's words
 
 
 def test_ingesting_again_with_another_text_column_makes_new_versions(make_ws, tmp_path) -> None:

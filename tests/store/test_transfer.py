@@ -143,7 +143,7 @@ def test_import_refuses_a_non_empty_database_unless_replace(tmp_path: Path, make
     target = make_ws().store  # SQLite or PostgreSQL; init wrote an audit row
     with pytest.raises(TransferError, match="not empty: audit_log") as exc:
         import_store(target, tmp_path / "d.zip")
-    assert "--replace" in (exc.value.hint or "")
+    assert "replace=True" in (exc.value.hint or "")  # Python's words; the CLI: --replace
     import_store(target, tmp_path / "d.zip", replace=True)
     assert snapshot(target) == snapshot(src)
     src.dispose()

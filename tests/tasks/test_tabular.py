@@ -242,7 +242,7 @@ def test_a_column_that_only_follows_the_year_is_pointed_out(make_ws):
                           label_column="is_canceled", id_column="id", never_features=never,
                           types={"agent": "category", "company": "category"})
     assert res.yearly == ["arrival_date_year"]
-    assert "--never-feature arrival_date_year" in res.summary()
+    assert "add 'arrival_date_year' to never_features=[...]" in res.summary()
     assert res.to_dict()["follow_the_year"] == ["arrival_date_year"]
 
 

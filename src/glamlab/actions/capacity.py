@@ -37,6 +37,7 @@ import numpy as np
 from ..errors import GlamlabError, PolicyError
 from ..ingest.columns import TableSchema
 from ..progress import plural
+from ..said import in_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -373,7 +374,12 @@ def project_capacity(ws: Workspace, *, risk: float | None = None, price: float |
     rows = frame[keep]
     if rows.empty:
         raise PolicyError(f"no rows from {start}{f' to {until}' if until else ''}",
-                          hint="ingest the bookings to plan for, or change --since/--until")
+                          hint=in_words("ingest the bookings to plan for, or change since= "
+                                        "or until=",
+                                        "ingest the bookings to plan for, or change "
+                                        "--since/--until",
+                                        "bring the bookings to plan for in on the Bring rows "
+                                        "in page"))
     p = predictor.predict_table(rows)
     group_by = list(schema.group_columns)
     cal = (calibration_before(frame, schema, predictor, mv.spec, start=start, cutoff=cutoff,
@@ -416,13 +422,15 @@ def _check_inputs(freq: str, since: str | None, until: str | None, price: float,
         check_slot(freq)
     except ConfigError as exc:
         raise PolicyError(exc.message, hint=exc.hint) from None
-    for name, value in (("--since", since), ("--until", until)):
+    for name, value in (("since", since), ("until", until)):
         if value is None:
             continue
         try:
             pd.Timestamp(value)
         except (ValueError, TypeError):
-            raise PolicyError(f"{name} {value!r} is not a date",
+            said_as = in_words(f"{name}={value!r}", f"--{name} {value!r}",
+                               f"the {'first' if name == 'since' else 'last'} date {value!r}")
+            raise PolicyError(f"{said_as} is not a date",
                               hint="give it as YYYY-MM-DD") from None
     for name, amount in (("price", price), ("over_cost", over_cost)):
         if amount < 0 or amount != amount:

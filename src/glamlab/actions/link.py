@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import PolicyError
+from ..said import in_words
 from ..store import now
 from ..tasks.spans.model import MAIN_LAYER, NIL, Span
 
@@ -218,8 +219,14 @@ def link_predictions(ws: Workspace, *, model: str | None = None, relink: bool = 
     from .policy import load_policy
 
     if task_kind(ws.card).name != "entities":
-        raise PolicyError("glamlab link links entity spans; this is not an entities project",
-                          hint="use it in a project made with --task entities")
+        raise PolicyError(in_words("link_predictions links entity spans",
+                                   "glamlab link links entity spans",
+                                   "linking to the authority file is for entity spans")
+                          + "; this is not an entities project",
+                          hint=in_words("use it in a project made with "
+                                        "Workspace.init(..., task='entities')",
+                                        "use it in a project made with --task entities",
+                                        "use it in a project that marks entities in texts"))
     mv, fallback = choose_model(ws, model, load_policy(ws.card),
                                 uses="link links the entities the model in use predicted, "
                                      "not another model's")

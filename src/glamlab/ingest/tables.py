@@ -299,11 +299,22 @@ class _Columns:
                            f"{ref}: item {item_id!r} has no image and no text: "
                            f"{self.path.name} has no column of images or text, and this "
                            "project's items are images; nothing was created for it",
-                           "name the column of image paths or web addresses with "
-                           "--image-column NAME; if the table gives labels for images "
-                           f"already here, import them with `glamlab labels import "
-                           f"{self.path.name}` (an id not in the project: check the id, or "
-                           "bring the images in first)")
+                           in_words(
+                               "name the column of image paths or web addresses with "
+                               "image_column='NAME'; if the table gives labels for images "
+                               f"already here, import them with import_labels(ws, "
+                               f"{self.path.name!r}) (an id not in the project: check the "
+                               "id, or bring the images in first)",
+                               "name the column of image paths or web addresses with "
+                               "--image-column NAME; if the table gives labels for images "
+                               f"already here, import them with `glamlab labels import "
+                               f"{self.path.name}` (an id not in the project: check the id, "
+                               "or bring the images in first)",
+                               "choose the column of image paths or web addresses as the "
+                               f"item's image {_MATCH_COLUMNS}; if the table gives labels "
+                               "for images already here, bring it in as a spreadsheet of "
+                               "labels instead (an id not in the project: check the id, or "
+                               "bring the images in first)"))
         if self.needs_text and not (text or "").strip():
             return Problem(self.source, f"{self.path}:{ref}",
                            f"{ref}: item {item_id!r} has no text in the column "

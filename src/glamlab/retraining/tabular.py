@@ -24,6 +24,7 @@ import numpy as np
 
 from ..errors import EvaluationError
 from ..ingest.columns import TableSchema
+from ..said import in_words
 from ..tasks.calendar import last_day
 from .gate import GateConfig, GateDecision, decide, measure_words
 
@@ -187,8 +188,12 @@ def retrain_on_outcomes(frame: pd.DataFrame, schema: TableSchema, champion: Tabu
             raise EvaluationError(
                 f"the current model learned from every labelled row from {start.date()} to "
                 f"{last_day(end)}, so scored there it would be judged in-sample",
-                hint="retrain on a later window (--window-start DATE after the current model's "
-                     "training period), once its outcomes are in")
+                hint=in_words("retrain on a later window (window_start='YYYY-MM-DD' after the "
+                              "current model's training period), once its outcomes are in",
+                              "retrain on a later window (--window-start DATE after the "
+                              "current model's training period), once its outcomes are in",
+                              "choose a later first day of the period to compare on, after "
+                              "the current model's training period, once its outcomes are in"))
     if recent[schema.label_column].nunique() < 2:
         raise EvaluationError(f"the {recent_days} days before {start.date()} have too few "
                               "labelled rows to train on", hint="lengthen recent_days")

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from ..errors import SchemaTooNew, StoreError
 from ..files import OutputError, open_private, output_error
+from ..said import in_words
 from . import migrations, schema
 from .engine import Store, now
 
@@ -211,8 +212,12 @@ def import_store(store: Store, path: str | Path, *, replace: bool = False,
             listing = ", ".join(f"{k} ({v})" for k, v in sorted(busy.items()))
             raise TransferError(
                 f"the target database {store.describe()} is not empty: {listing}",
-                hint="import into a new, empty database, or pass --replace to delete its "
-                     "rows first")
+                hint=in_words("import into a new, empty database, or pass replace=True to "
+                              "delete its rows first",
+                              "import into a new, empty database, or pass --replace to "
+                              "delete its rows first",
+                              "import into a new, empty database, or ask whoever runs "
+                              "glamlab on the server to delete its rows first"))
     loaded: dict[str, int] = {}
     with zipfile.ZipFile(path) as zf, store.write() as conn:
         if replace:

@@ -37,6 +37,7 @@ from ..config import (
     count_section,
 )
 from ..errors import ConfigError
+from ..said import in_words
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -57,7 +58,10 @@ def set_count_task(ws: Workspace, *, slot: str = "D", metric: str = "mae") -> Co
     capacity decision's ``[decision] slot`` follows unless it is set)."""
     if ws.card.modality != "tabular":
         raise ConfigError(f"a count task counts rows of a table; this project is "
-                          f"{ws.card.modality}", hint="create it with --modality tabular")
+                          f"{ws.card.modality}", hint=in_words(
+                              "create it with Workspace.init(..., modality='tabular')",
+                              "create it with --modality tabular",
+                              "create a project whose items are the rows of a table"))
     task = CountTask(slot=slot, metric=metric)
     decision = dict(ws.card.section("decision"))
     decision.setdefault("slot", slot)

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 ACTOR = "glamlab"
+#: the web pages' fix for no labels in a split: label there, or bring a spreadsheet in
+_LABEL_ON_THE_PAGES = ("label items on the Labelling page, where an admin also sets a test set "
+                       "aside, or bring a spreadsheet of labels in on the Bring items in page")
 
 
 def split_of(ws: Workspace, ids: Sequence[str] | None = None, *,
@@ -638,8 +641,11 @@ def training_data(ws: Workspace, *, ids: Sequence[str] | None = None,
                          hint=CHANGED_GOLD_FIX)
     if not data.items:
         raise LabelError("no labelled items in the train split",
-                         hint="import labels and run `glamlab labels split`, or import with "
-                              "--split train")
+                         hint=in_words("import labels and split them with split_labels(ws), "
+                                       "or import with import_labels(ws, FILE, split='train')",
+                                       "import labels and run `glamlab labels split`, or "
+                                       "import with --split train",
+                                       _LABEL_ON_THE_PAGES))
     return data
 
 
@@ -660,14 +666,26 @@ def test_data(ws: Workspace, *, reader: str = "evaluate", freeze: bool = True) -
         cutoff = ws.card.section("split").get("train_until")
         raise LabelError("the test split is empty: no row with an outcome is dated on or after "
                          f"the time split's cutoff{f' ({cutoff})' if cutoff else ''}",
-                         hint="move the cutoff inside the rows' time range: `glamlab labels "
-                              "split --by-time --cutoff YYYY-MM-DD` (the rows from that date "
-                              "on are the test split), or ingest the later rows with their "
-                              "outcomes")
+                         hint=in_words(
+                             "move the cutoff inside the rows' time range: "
+                             "set_time_split(ws, 'YYYY-MM-DD') (the rows from that date on "
+                             "are the test split), or ingest the later rows with their "
+                             "outcomes",
+                             "move the cutoff inside the rows' time range: `glamlab labels "
+                             "split --by-time --cutoff YYYY-MM-DD` (the rows from that date "
+                             "on are the test split), or ingest the later rows with their "
+                             "outcomes",
+                             "choose a first date of the test rows inside the rows' time "
+                             "range on the Labelling page, or bring the later rows in with "
+                             "their outcomes on the Bring rows in page"))
     if not data.items:
         raise LabelError("the test split is empty",
-                         hint="run `glamlab labels split --test-size 0.3` or import labels with "
-                              "--split test")
+                         hint=in_words("split the labels with split_labels(ws, test_size=0.3) "
+                                       "or import labels with import_labels(ws, FILE, "
+                                       "split='test')",
+                                       "run `glamlab labels split --test-size 0.3` or import "
+                                       "labels with --split test",
+                                       _LABEL_ON_THE_PAGES))
     if freeze:
         with ws.store.write() as conn:
             if not is_frozen(ws, conn=conn):

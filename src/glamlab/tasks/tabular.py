@@ -164,12 +164,19 @@ class TableIngest:
                          "model never saw, so it can only guess there and monitoring calls "
                          "every new window unusual. Keep "
                          f"{'it' if len(self.yearly) == 1 else 'them'} out: "
-                         + " ".join(f"--never-feature {c}" for c in self.yearly) + ".")
+                         + in_words("add " + ", ".join(repr(c) for c in self.yearly)
+                                    + " to never_features=[...]",
+                                    " ".join(f"--never-feature {c}" for c in self.yearly),
+                                    "choose " + ("it" if len(self.yearly) == 1 else "them")
+                                    + " under “Columns no model may read”") + ".")
         if self.calendar:
             lines.append(self.calendar_words())
         if self.train_until:
             lines.append(f"Time split: rows before {self.train_until} train, later rows test "
-                         "(change it with glamlab labels split --by-time --cutoff DATE).")
+                         + in_words("(change it with set_time_split(ws, 'YYYY-MM-DD')).",
+                                    "(change it with glamlab labels split --by-time --cutoff "
+                                    "DATE).",
+                                    "(change it on the Labelling page)."))
         if self.leakage is not None:
             lines.append(self.leakage.summary())
         return "\n".join(lines)

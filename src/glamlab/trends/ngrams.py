@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from ..errors import TrendsError
+from ..said import in_words
 from .aggregate import _meta_value
 from .buckets import GroupBy
 from .quantify import MIN_ITEMS, too_few
@@ -71,7 +72,12 @@ def term_frequencies(ws: Workspace, terms: Sequence[str], *, by: GroupBy | str,
     empty = [t for t, p in phrases if not p]
     if empty:
         raise TrendsError(f"the term {empty[0]!r} has no words to count",
-                          hint="give words or phrases, e.g. --term railway --term 'steam engine'")
+                          hint=in_words("give words or phrases, e.g. "
+                                        "terms=['railway', 'steam engine']",
+                                        "give words or phrases, e.g. --term railway "
+                                        "--term 'steam engine'",
+                                        "give words or phrases in 'Also count these words', "
+                                        "separated by commas"))
     totals, items, hits = _scan(ws, gb, where, phrases, batch, model_id)
     out = []
     for g in sorted(totals, key=gb.sort_key):

@@ -309,8 +309,14 @@ def choose_model(ws: Workspace, model: str | None, *, web: bool = False
     from ..actions.policy import load_policy
 
     if not model and not models_with_predictions(ws):
+        from ..said import in_words
+
         raise TrendsError("no model has predictions in this workspace yet",
-                          hint="run one over the collection first: glamlab run --model NAME")
+                          hint=in_words("run one over the collection first: run(ws, 'NAME')",
+                                        "run one over the collection first: glamlab run "
+                                        "--model NAME",
+                                        "run the model in use on the Run page",
+                                        words="web" if web else None))
     return act_model(ws, model, load_policy(ws.card, web=web), web=web,
                      uses="a trend counts the predictions of the model in use, not another "
                           "model's")
