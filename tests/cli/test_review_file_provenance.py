@@ -68,7 +68,10 @@ def test_each_decision_keeps_the_file_it_came_from(make_ws, tmp_path, capsys):
     assert imported["decision_ids"] == [s.id for s in stored]
 
 
-def test_a_decision_from_the_web_queue_has_no_file(make_ws, tmp_path):
+def test_a_decision_a_script_makes_has_no_file(make_ws, tmp_path):
+    """A decision made by calling glamlab.review.decide (a script, a notebook: no
+    file) keeps where it came from as Python, not a file (the web queue's and the
+    API's: tests/web/test_export_decision_source.py)."""
     from glamlab.review import decide, list_decisions
 
     ws = _queued(make_ws, tmp_path)
@@ -76,7 +79,7 @@ def test_a_decision_from_the_web_queue_has_no_file(make_ws, tmp_path):
     with ws.store.read() as conn:
         row = conn.execute(sa.select(q.c.id, q.c.version).limit(1)).first()
     decide(ws, "rey", row.id, "reject", row.version)
-    assert [x["source"] for x in list_decisions(ws)] == [None]
+    assert [x["source"] for x in list_decisions(ws)] == [{"via": "python"}]
 
 
 def test_a_store_from_before_migration_21_gets_the_column(make_ws, tmp_path):
