@@ -470,3 +470,21 @@ def test_entity_exports_say_where_a_span_was_confirmed_from(entities_ws, tmp_pat
                  .splitlines()]
     assert {d["provenance"]["confirmed_from"] for d in gold_docs
             if d["provenance"]["annotator"] == "import"} == {imported[1]}
+
+
+def test_the_entities_export_page_says_what_confirmed_from_holds(entities_ws):
+    import html
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    from .conftest import login
+
+    with TestClient(create_app(entities_ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/stages/export").text
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert ("confirmed_from where: web queue on these pages, JSON API through the API, "
+            "import of and the file's name for entities from a file") in words
