@@ -371,3 +371,125 @@ def test_a_decision_a_script_makes_says_python(decided, tmp_path):
     rows = [json.loads(x) for x in (tmp_path / "out.jsonl").read_text("utf-8").splitlines()]
     mine = [x for x in rows if x["item_id"] == row.item_id and x["confirmed_by"] == "rey"]
     assert mine and {x["confirmed_from"] for x in mine} == {"Python (glamlab.review.decide)"}
+
+
+def test_entity_exports_say_where_a_span_was_confirmed_from(entities_ws, tmp_path):
+    """The entity span exports (JSONL, CSV; Parquet, W3C and IIIF alike) said who
+    confirmed a span and when, never where from. A span accepted on the web queue says
+    ``web queue``, one accepted through the JSON API ``JSON API``, an entity added to a
+    text through the API ``JSON API`` too (a span no prediction carries), and a span the
+    imported gold settles (its confirmed_by ``import``) the file it was imported from; a
+    span nobody confirmed says nothing. ``--gold`` says the import too."""
+    import pyarrow.parquet as pq
+    from fastapi.testclient import TestClient
+
+    from glamlab.actions.entity_export import export_entities
+    from glamlab.review import peek_queue
+    from glamlab.web import create_app
+
+    from .conftest import login
+
+    ws = entities_ws
+    sets = ws.store.t.span_sets
+    with ws.store.read() as conn:
+        gold_text, gold_file = conn.execute(
+            sa.select(sets.c.item_id, sets.c.source).where(
+                sets.c.kind == "gold", sets.c.annotator == "import")
+            .order_by(sets.c.item_id)).first()
+    assert gold_file == "newseye-fr-gold.tsv"
+    queued = [r for r in peek_queue(ws, limit=300) if r["item_id"].startswith("unread")]
+    web = queued[0]
+    api = next(r for r in queued if r["item_id"] != web["item_id"])
+    added_to = next(r["item_id"] for r in queued
+                    if r["item_id"] not in (web["item_id"], api["item_id"]))
+    with TestClient(create_app(ws)) as c:
+        assert login(c, "rey").status_code == 303
+        c.get("/queue?limit=300")
+        r = c.post("/queue/decide", data={
+            "csrf": csrf_of(c), "one": f"{web['id']}:{web['version']}:accept"},
+            follow_redirects=False)
+        assert r.status_code == 303, r.text
+        headers = {"X-CSRF-Token": csrf_of(c)}
+        r = c.post("/api/decisions", json={"queue_id": api["id"], "action": "accept",
+                                           "seen_version": api["version"]}, headers=headers)
+        assert r.status_code == 200, r.text
+        r = c.post(f"/api/texts/{added_to}/spans",
+                   json={"start": 0, "end": 8, "label": "ORG"}, headers=headers)
+        assert r.status_code == 200, r.text
+
+    def at(x: dict[str, Any]) -> tuple[str, int, int]:
+        return x["item_id"], int(x["value"]["start"]), int(x["value"]["end"])
+
+    want = {at(web): ("rey", "web queue"), at(api): ("rey", "JSON API"),
+            (added_to, 0, 8): ("rey", "JSON API")}
+    imported = ("import", f"import of {gold_file}")
+
+    export_entities(ws, "csv", tmp_path / "out.csv")
+    with open(tmp_path / "out.csv", newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    said = {(x["item_id"], int(x["start"]), int(x["end"])): (x["confirmed_by"],
+                                                             x["confirmed_from"])
+            for x in rows}
+    assert {k: said.get(k) for k in want} == want
+    assert {said[k] for k in said if k[0] == gold_text} == {imported}
+    assert {v[1] for v in said.values() if not v[0]} == {""}  # nobody confirmed them
+
+    export_entities(ws, "parquet", tmp_path / "out.parquet")
+    table = pq.read_table(tmp_path / "out.parquet").to_pylist()
+    assert {(x["item_id"], x["start"], x["end"]): x["confirmed_from"]
+            for x in table if (x["item_id"], x["start"], x["end"]) in want} == {
+        k: v[1] for k, v in want.items()}
+
+    export_entities(ws, "jsonl", tmp_path / "out.jsonl")
+    docs = {d["id"]: d for d in (json.loads(x) for x in
+                                 (tmp_path / "out.jsonl").read_text("utf-8").splitlines())}
+
+    def jsonl_said(doc: dict[str, Any]) -> dict[tuple[str, int, int], tuple[str, str]]:
+        out = {}
+        for e in doc["entities"]:
+            p = e.get("provenance") or doc["provenance"]
+            out[(doc["id"], e["start"], e["end"])] = (p["confirmed_by"], p["confirmed_from"])
+        return out
+
+    got: dict[tuple[str, int, int], Any] = {}
+    for d in docs.values():
+        got.update(jsonl_said(d))
+    assert {k: got.get(k) for k in want} == want
+    assert set(jsonl_said(docs[gold_text]).values()) == {imported}
+
+    export_entities(ws, "w3c", tmp_path / "out.jsonld", base="https://example.org/anno/")
+    doc = json.loads((tmp_path / "out.jsonld").read_text(encoding="utf-8"))
+    annos = doc["first"]["items"]
+    assert {a.get("confirmedFrom") for a in annos if a.get("confirmedBy") == "rey"} == {
+        "web queue", "JSON API"}
+    assert {a.get("confirmedFrom") for a in annos if a.get("confirmedBy") == "import"} == {
+        imported[1]}
+
+    export_entities(ws, "jsonl", tmp_path / "gold.jsonl", gold=True)
+    gold_docs = [json.loads(x) for x in (tmp_path / "gold.jsonl").read_text("utf-8")
+                 .splitlines()]
+    assert {d["provenance"]["confirmed_from"] for d in gold_docs
+            if d["provenance"]["annotator"] == "import"} == {imported[1]}
+    # the gold sets rey's decisions built: each span rey decided says where
+    got = {}
+    for d in gold_docs:
+        got.update(jsonl_said(d))
+    assert {k: got.get(k) for k in want} == want
+
+
+def test_the_entities_export_page_says_what_confirmed_from_holds(entities_ws):
+    import html
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from glamlab.web import create_app
+
+    from .conftest import login
+
+    with TestClient(create_app(entities_ws)) as c:
+        assert login(c, "rey").status_code == 303
+        page = c.get("/stages/export").text
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert ("confirmed_from where: web queue on these pages, JSON API through the API, "
+            "import of and the file's name for entities from a file") in words

@@ -102,7 +102,8 @@ def exports_spans(ws: Workspace, fmt: str) -> bool:
     return ws.card.kind == "entities" and fmt in ENTITY_EXPORT_FORMATS
 ENTITY_COLUMNS = ["item_id", "type", "text", "start", "end", "authority_id", "link_by",
                   "action", "score",
-                  "model", "model_version", "confirmed_by", "layer", "created", "title",
+                  "model", "model_version", "confirmed_by", "confirmed_from", "layer",
+                  "created", "title",
                   "context"]
 #: characters of the item's text either side of a mention in the ``context`` column
 CONTEXT_CHARS = 60
@@ -121,7 +122,11 @@ _ENTITY_CONTEXT: dict[str, Any] = {**EXTENSION_CONTEXT,
 class SpanProvenance:
     """Where one item's spans come from. ``model``/``model_version`` name the model that
     found them (None for a person's or an import's); ``annotator`` the person or file
-    that gave them; ``confirmed_by`` the person who confirmed them (empty until then)."""
+    that gave them; ``confirmed_by`` the person who confirmed them (empty until then);
+    ``confirmed_from`` where that came from, in the classification export's words
+    (:func:`glamlab.actions.export.decision_source`: ``web queue``, ``JSON API``...), or
+    ``import of NAME`` for gold spans imported from a file
+    (:func:`glamlab.actions.export.gold_span_source`); None where nothing is kept."""
 
     model: str | None = None
     model_version: int | None = None
@@ -129,6 +134,7 @@ class SpanProvenance:
     confirmed_by: str | None = None
     annotator: str | None = None
     run_id: int | None = None
+    confirmed_from: str | None = None
 
     @property
     def created_iso(self) -> str | None:
@@ -140,6 +146,7 @@ class SpanProvenance:
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "model_version": self.model_version,
                 "created": self.created_iso, "confirmed_by": self.confirmed_by,
+                "confirmed_from": self.confirmed_from,
                 "annotator": self.annotator, "run_id": self.run_id}
 
 
@@ -347,7 +354,8 @@ def _entity_cells(rows: Iterable[Row], layers: Sequence[str] | None,
         for s in _layer(spans, layers):
             yield [item.item_id, s.label, text[s.start:s.end], s.start, s.end,
                    s.authority_id, _link_by(s).get("link_by"), _action(s), s.score,
-                   prov.model, prov.model_version, prov.confirmed_by, s.layer,
+                   prov.model, prov.model_version, prov.confirmed_by,
+                   prov.confirmed_from, s.layer,
                    prov.created_iso, title, mention_context(text, s.start, s.end),
                    *details]
 
@@ -440,6 +448,8 @@ def _provenance(s: Span, prov: SpanProvenance) -> dict[str, Any]:
         out["action"] = _action(s)
     if prov.confirmed_by:
         out["confirmedBy"] = prov.confirmed_by
+    if prov.confirmed_from:  # where that came from (the classification export's words)
+        out["confirmedFrom"] = prov.confirmed_from
     return out
 
 
@@ -611,6 +621,7 @@ def _iiif_provenance(s: Span, prov: SpanProvenance) -> dict[str, Any]:
     theirs (the IIIF context has no terms for them). Empty: nothing to say."""
     fields = {"confidence": None if s.score is None else round(s.score, 6),
               "action": _action(s), "confirmed_by": prov.confirmed_by or None,
+              "confirmed_from": prov.confirmed_from or None,
               "model": prov.model, "model_version": prov.model_version,
               "layer": None if s.layer == MAIN_LAYER else s.layer}
     fields = {k: v for k, v in fields.items() if v is not None}
@@ -1079,16 +1090,23 @@ def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
     order; the annotator who gave them is their ``confirmed_by``, ``import`` for an
     imported file's, as the per-prediction exports name who gave a text's complete gold
     (:func:`glamlab.actions.export.complete_gold`): a gold span is never shown as an
-    unconfirmed machine value."""
+    unconfirmed machine value. Where from: an imported file's name
+    (:func:`glamlab.actions.export.gold_span_source`); on a set reviewers' decisions
+    built, each span its annotator decided says where that decision was made (a row of
+    its own: :func:`_people_spans`, one look-up per batch), the others nothing."""
+    import dataclasses
+
     import sqlalchemy as sa
 
+    from ..tasks.spans.complete import REVIEW_SOURCES
     from ..tasks.spans.gold import GOLD, _spans_of_sets
     from ..tasks.splits import split_of
+    from .export import gold_span_source
 
     t = ws.store.t.span_sets
     with ws.store.read() as conn:
         latest = {r.item_id: r for r in conn.execute(
-            sa.select(t.c.id, t.c.item_id, t.c.annotator, t.c.created_at)
+            sa.select(t.c.id, t.c.item_id, t.c.annotator, t.c.created_at, t.c.source)
             .where(t.c.kind == GOLD, t.c.active.is_(True)).order_by(t.c.id))}
         wanted = sorted(latest if ids is None else set(ids) & set(latest))
         if split is not None:
@@ -1098,11 +1116,25 @@ def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
         chunk = wanted[start:start + batch]
         with ws.store.read() as conn:
             spans = _spans_of_sets(conn, ws, [latest[i].id for i in chunk])
+        reviewed = [i for i in chunk if latest[i].source in REVIEW_SOURCES]
+        decided = _people_spans(ws, reviewed) if reviewed else {}
         for item in ws.items(ids=chunk):
             r = latest[item.item_id]
-            yield item, spans[int(r.id)], SpanProvenance(created=r.created_at,
-                                                         confirmed_by=r.annotator,
-                                                         annotator=r.annotator)
+            prov = SpanProvenance(created=r.created_at, confirmed_by=r.annotator,
+                                  annotator=r.annotator,
+                                  confirmed_from=gold_span_source(r.source))
+            came = {(p.layer, p.label, p.start, p.end): said
+                    for p, who, _at, said in decided.get(item.item_id, [])
+                    if who == r.annotator and said}
+            if not came or not spans[int(r.id)]:
+                yield item, spans[int(r.id)], prov
+                continue
+            by_from: dict[str, list[Span]] = {}
+            for s in spans[int(r.id)]:
+                by_from.setdefault(came.get((s.layer, s.label, s.start, s.end))
+                                   or prov.confirmed_from or "", []).append(s)
+            for said, found in sorted(by_from.items()):
+                yield item, found, dataclasses.replace(prov, confirmed_from=said or None)
 
 
 def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
@@ -1137,12 +1169,15 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
     changed = found.setdefault("changed", [])
     unfitting = found.setdefault("unfitting", [])
 
-    def key(e: Any) -> tuple[str, Any, Any, Any]:
+    def key(e: Any) -> tuple[str, Any, Any, Any, Any]:
         # a person's corrected spans (origin "person") are theirs, not the model's: a
         # row of their own, whose provenance names no model (see _prediction_row); and
-        # each time a person decided is a row of its own, so each span says when
+        # each time a person decided is a row of its own, so each span says when, and
+        # where from (a decision's source; the gold's, for those the gold settles)
         return e.item.item_id, e.row["confirmed_by"], e.row.get("origin"), (
-            e.row.get("confirmed_at") if e.row["confirmed_by"] else None)
+            e.row.get("confirmed_at") if e.row["confirmed_by"] else None), (
+            (e.row.get("confirmed_from"), e.row.get("decision") == "gold")
+            if e.row["confirmed_by"] else None)
 
     from .act import resolve_model
     from .link import prediction_links
@@ -1165,8 +1200,10 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
         # the gold's links of the spans it holds: a gold span's authority id wins over
         # the linker's on the machine span it confirms
         gold_links: dict[tuple[str, str, str, int, int], Span] = {}
+        # where each text's complete gold came from (the file of an import)
+        gold_from: dict[str, str | None] = {}
         if with_gold:
-            people = _with_gold(ws, ids, people, gold_links)
+            people = _with_gold(ws, ids, people, gold_links, gold_from)
         changed.extend(changed_since_predicted(ws, model_id, ids))
         # what the model says now, whatever the filter keeps: people's spans are added
         # (and machine spans they overlap left out) against all of it
@@ -1181,7 +1218,7 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
                         Span(int(v["start"]), int(v["end"]), e.candidate.label,
                              layer=str(v.get("layer") or MAIN_LAYER)))
         rows = [_prediction_row([e for e in g if where is None or where.keep(e.row)],
-                                order[g[0].item.item_id], links, gold_links)
+                                order[g[0].item.item_id], links, gold_links, gold_from)
                 for g in groups]
         yield from _with_people(list(order.values()), [r for r in rows if r is not None],
                                 people, where, have, unfitting)
@@ -1207,20 +1244,23 @@ def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
 
 
 def _people_spans(ws: Workspace, item_ids: Sequence[str]
-                  ) -> dict[str, list[tuple[Span, str, Any]]]:
+                  ) -> dict[str, list[tuple[Span, str, Any, str | None]]]:
     """Item -> the spans people settled on (accepted, corrected to, or added where the
-    model found nothing), with who and when, as their decisions on any prediction of
+    model found nothing), with who, when and where from (the decision's source as the
+    exports say it: :func:`glamlab.actions.export.decision_source`), as their decisions
+    on any prediction of
     the item left them: a later rejection
     or correction of a span takes it out, and a later span over the same words of its
     layer replaces it. Each span keeps its layer (a nested entity stays nested, and a
     decision on the main layer leaves the nested spans over the same words alone)."""
+    from .export import decision_source
     from .people import item_decisions
 
-    out: dict[str, list[tuple[Span, str, Any]]] = {}
+    out: dict[str, list[tuple[Span, str, Any, str | None]]] = {}
     with ws.store.read() as conn:
         decisions = item_decisions(ws, conn, item_ids)
     for item_id, rows in decisions.items():
-        settled: dict[tuple[str, str, int, int], tuple[Span, str, Any]] = {}
+        settled: dict[tuple[str, str, int, int], tuple[Span, str, Any, str | None]] = {}
         for r in rows:
             queued = r.queued_value if isinstance(r.queued_value, dict) else {}
             if "start" in queued and "end" in queued:
@@ -1236,20 +1276,21 @@ def _people_spans(ws: Workspace, item_ids: Sequence[str]
                         authority_id=value.get("authority_id"),
                         attrs={"link_by": str(value["link_by"])} if value.get("link_by") else {},
                         text=value.get("text"), layer=str(value.get("layer") or MAIN_LAYER))
-            for k in [k for k, (o, _, _) in settled.items() if o.layer == span.layer
+            for k in [k for k, (o, *_) in settled.items() if o.layer == span.layer
                       and o.start < span.end and span.start < o.end]:
                 del settled[k]  # the later decision on this stretch of its layer stands
-            settled[(span.layer, label, span.start, span.end)] = (span, r.user,
-                                                                  r.created_at)
+            settled[(span.layer, label, span.start, span.end)] = (
+                span, r.user, r.created_at, decision_source(r.source))
         if settled:
             out[item_id] = list(settled.values())
     return out
 
 
 def _with_gold(ws: Workspace, item_ids: Sequence[str],
-               people: dict[str, list[tuple[Span, str, Any]]],
-               links: dict[tuple[str, str, str, int, int], Span] | None = None
-               ) -> dict[str, list[tuple[Span, str, Any]]]:
+               people: dict[str, list[tuple[Span, str, Any, str | None]]],
+               links: dict[tuple[str, str, str, int, int], Span] | None = None,
+               sources: dict[str, str | None] | None = None
+               ) -> dict[str, list[tuple[Span, str, Any, str | None]]]:
     """``people`` (:func:`_people_spans`), and on each text with complete gold spans
     (:func:`glamlab.actions.export.complete_gold`: a person's annotation of the whole
     text) its gold spans, as given by whoever gave them (with when), except where a
@@ -1259,11 +1300,17 @@ def _with_gold(ws: Workspace, item_ids: Sequence[str],
     ``links`` gets each gold span that has an authority id, by (item, layer, type, start,
     end): the link a machine span the gold holds is exported with. A gold span keeps
     what the exports say of its link (:func:`_link_attrs`: ``link_by``, the link's
-    score), as a gold file imported from an export gives them."""
-    from .export import complete_gold
+    score), as a gold file imported from an export gives them. A gold span says where
+    its set came from (:func:`glamlab.actions.export.gold_span_source`: the file an
+    import read); ``sources`` gets that of each text's gold."""
+    from .export import complete_gold, gold_span_source
 
+    kept: dict[str, Any] = {}
     with ws.store.read() as conn:
-        gold = complete_gold(ws, conn, item_ids)
+        gold = complete_gold(ws, conn, item_ids, sources=kept)
+    said = {i: gold_span_source(src) for i, src in kept.items()}
+    if sources is not None:
+        sources.update(said)
     if not gold:
         return people
     out = dict(people)
@@ -1273,9 +1320,9 @@ def _with_gold(ws: Workspace, item_ids: Sequence[str],
                          for g in spans if g.authority_id)
         mine = people.get(item_id, [])
         extra = [(Span(g.start, g.end, g.label, layer=g.layer, authority_id=g.authority_id,
-                       text=g.text, attrs=_link_attrs(g)), who, at)
+                       text=g.text, attrs=_link_attrs(g)), who, at, said.get(item_id))
                  for g in spans if not any(p.layer == g.layer and p.start < g.end
-                                           and g.start < p.end for p, _, _ in mine)]
+                                           and g.start < p.end for p, *_ in mine)]
         if extra:
             out[item_id] = [*mine, *extra]
     return out
@@ -1288,25 +1335,26 @@ def _fits(item: Item, span: Span) -> bool:
         span.text is None or text[span.start:span.end] == span.text)
 
 
-def _person_row(item: Item, spans: list[tuple[Span, str, Any]], where: Any
+def _person_row(item: Item, spans: Sequence[tuple[Any, ...]], where: Any
                 ) -> Iterator[Row]:
-    """The rows (one per person) of people's spans no current prediction carries."""
-    by_user: dict[str, list[tuple[Span, Any]]] = {}
-    for span, user, at in spans:
+    """The rows (one per person, and where their spans came from) of people's spans no
+    current prediction carries: ``(span, who, when[, where from])``."""
+    by_user: dict[tuple[str, str], list[tuple[Span, Any]]] = {}
+    for span, user, at, *said in spans:
         row = {"action": "accept", "value": span.label, "score": None, "confirmed_by": user}
         if where is not None and not where.keep(row):
             continue
-        by_user.setdefault(user, []).append((span, at))
-    for user, found in sorted(by_user.items()):
+        by_user.setdefault((user, (said or [None])[0] or ""), []).append((span, at))
+    for (user, came), found in sorted(by_user.items()):
         yield item, [Span(s.start, s.end, s.label, authority_id=s.authority_id,
                           attrs={"action": "accept", **_link_attrs(s)}, layer=s.layer)
                      for s, _ in sorted(found, key=lambda f: (f[0].start, f[0].end))], \
             SpanProvenance(created=max(at for _, at in found), confirmed_by=user,
-                           annotator=user)
+                           annotator=user, confirmed_from=came or None)
 
 
 def _with_people(items: list[Item], rows: list[Row],
-                 people: dict[str, list[tuple[Span, str, Any]]], where: Any,
+                 people: dict[str, list[tuple[Any, ...]]], where: Any,
                  have: dict[str, list[Span]], unfitting: list[str] | None = None
                  ) -> Iterator[Row]:
     """The ``items``' ``rows`` (in item order, one per reviewer of an item, a span once),
@@ -1319,12 +1367,13 @@ def _with_people(items: list[Item], rows: list[Row],
     def overlaps(a: Span, b: Span) -> bool:
         return a.layer == b.layer and a.start < b.end and b.start < a.end
 
-    by_item: dict[str, dict[tuple[str | None, str | None, str | None], Row]] = {}
+    by_item: dict[str, dict[tuple[str | None, ...], Row]] = {}
     for item, spans, prov in rows:  # one row per reviewer, whatever the filter left out
         mine = by_item.setdefault(item.item_id, {})
         # (a reviewer's corrections, whose provenance names no model, are a row apart,
         # and so are the spans a person decided at another time: each says when)
-        who = (prov.confirmed_by, prov.model, prov.created_iso if prov.confirmed_by else None)
+        who = (prov.confirmed_by, prov.model, prov.created_iso if prov.confirmed_by else None,
+               prov.confirmed_from)
         if who in mine:
             spans = [*mine[who][1], *spans]
             prov = mine[who][2]
@@ -1332,9 +1381,9 @@ def _with_people(items: list[Item], rows: list[Row],
     for item in items:
         item_id, now = item.item_id, have.get(item.item_id, [])
         keys = {(s.layer, s.label, s.start, s.end) for s in now}
-        extra = [(p, u, t) for p, u, t in people.get(item_id, [])
-                 if (p.layer, p.label, p.start, p.end) not in keys]
-        if any(not _fits(item, p) for p, _, _ in extra):
+        extra = [e for e in people.get(item_id, [])
+                 if (e[0].layer, e[0].label, e[0].start, e[0].end) not in keys]
+        if any(not _fits(item, e[0]) for e in extra):
             if unfitting is not None:
                 unfitting.append(item_id)
             extra = [e for e in extra if _fits(item, e[0])]
@@ -1343,7 +1392,7 @@ def _with_people(items: list[Item], rows: list[Row],
             kept = []
             for sp in sorted(spans, key=lambda x: (x.start, x.end)):
                 if (sp.layer, sp.label, sp.start, sp.end) in done or any(
-                        overlaps(sp, p) for p, _, _ in extra):
+                        overlaps(sp, e[0]) for e in extra):
                     continue
                 done.add((sp.layer, sp.label, sp.start, sp.end))
                 kept.append(sp)
@@ -1401,59 +1450,74 @@ def _people_rows(ws: Workspace, seen: set[str], where: Any,
 
 
 def _decided_empty(ws: Workspace, ids: Sequence[str], predicted: Sequence[str],
-                   with_gold: bool) -> dict[str, tuple[str, Any]]:
-    """Item -> (who, when) for the items among ``ids`` (none with a span people settled
+                   with_gold: bool) -> dict[str, tuple[str, Any, str | None]]:
+    """Item -> (who, when, where from) for the items among ``ids`` (none with a span people settled
     on) that a person decided have no entities: a text whose complete gold spans
     (:func:`glamlab.actions.export.complete_gold`, among ``predicted``, the texts with
     gold the model predicted; not without ``with_gold``) hold none (a text marked
     checked with none, the labelling page's empty text, an import's: who gave it and
     when); or each of whose current predicted spans a person decided (all of them
     rejected: :func:`glamlab.tasks.spans.complete._all_spans_decided`, the texts
-    training takes as fully reviewed): the person who decided last, and when."""
+    training takes as fully reviewed): the person who decided last, when, and where
+    (:func:`glamlab.actions.export.decision_source`; the gold's file:
+    :func:`glamlab.actions.export.gold_span_source`)."""
     import sqlalchemy as sa
 
     from ..tasks.spans.complete import _all_spans_decided
-    from .export import complete_gold
+    from .export import complete_gold, decision_source, gold_span_source
 
     if not ids:
         return {}
-    out: dict[str, tuple[str, Any]] = {}
+    out: dict[str, tuple[str, Any, str | None]] = {}
     with ws.store.read() as conn:
         if with_gold:
-            gold = complete_gold(ws, conn, [i for i in ids if i in set(predicted)])
-            out.update((i, (who, at)) for i, (who, at, spans) in gold.items() if not spans)
+            kept: dict[str, Any] = {}
+            gold = complete_gold(ws, conn, [i for i in ids if i in set(predicted)],
+                                 sources=kept)
+            out.update((i, (who, at, gold_span_source(kept.get(i))))
+                       for i, (who, at, spans) in gold.items() if not spans)
         rest = sorted(_all_spans_decided(ws, conn, [i for i in ids if i not in out]))
         dec = ws.store.t.decisions
         for k in range(0, len(rest), 900):
-            for r in conn.execute(sa.select(dec.c.item_id, dec.c.user, dec.c.created_at)
+            for r in conn.execute(sa.select(dec.c.item_id, dec.c.user, dec.c.created_at,
+                                            dec.c.source)
                                   .where(dec.c.item_id.in_(rest[k:k + 900]))
                                   .order_by(dec.c.id)):
-                out[r.item_id] = (r.user, r.created_at)  # the latest decision stands
+                # the latest decision stands
+                out[r.item_id] = (r.user, r.created_at, decision_source(r.source))
     return out
 
 
-def _empty_row(item: Item, who: str, at: Any, where: Any) -> Iterator[Row]:
+def _empty_row(item: Item, who: str, at: Any, came: str | None, where: Any
+               ) -> Iterator[Row]:
     """The row of a text a person decided has no entities (:func:`_decided_empty`): no
     span, provenance naming who decided and when. A filter keeps it as it keeps a
     person's accepted span with no type and no score (``--confirmed`` and ``--action
     accept`` keep it; a type or a least score does not)."""
     row = {"action": "accept", "value": None, "score": None, "confirmed_by": who}
     if where is None or where.keep(row):
-        yield item, [], SpanProvenance(created=at, confirmed_by=who, annotator=who)
+        yield item, [], SpanProvenance(created=at, confirmed_by=who, annotator=who,
+                                       confirmed_from=came)
 
 
 def _prediction_row(group: Sequence[Any], item: Item,
                     links: dict[tuple[str, int, int, str, str], Span] | None = None,
-                    gold_links: dict[tuple[str, str, str, int, int], Span] | None = None
-                    ) -> Row | None:
+                    gold_links: dict[tuple[str, str, str, int, int], Span] | None = None,
+                    gold_from: dict[str, str | None] | None = None) -> Row | None:
     """The row of one group of export rows (one item, one reviewer); None when empty.
     ``gold_links``: the gold spans with an authority id of texts with complete gold
     (:func:`_with_gold`): a span the gold holds (``decision`` gold) is exported with
     the gold's link where its gold span has one (and what the gold says of it: whose it
-    is, ``link_by``, and its score), else with its own or the linker's."""
+    is, ``link_by``, and its score), else with its own or the linker's. ``gold_from``:
+    where each text's complete gold came from (:func:`_with_gold`), which the spans the
+    gold settles say; a person's decision says its own (the export row's
+    ``confirmed_from``)."""
     if not group:
         return None
     first = group[0]
+    came = first.row.get("confirmed_from") if first.row.get("confirmed_by") else None
+    if first.row.get("decision") == "gold" and first.row.get("confirmed_by"):
+        came = (gold_from or {}).get(item.item_id)
     spans = []
     for e in group:
         v = e.candidate.value if isinstance(e.candidate.value, dict) else {}
@@ -1495,7 +1559,7 @@ def _prediction_row(group: Sequence[Any], item: Item,
         # SpanProvenance says, not the model's (it found a different span)
         prov = SpanProvenance(created=first.row["confirmed_at"] or first.row["predicted_at"],
                               confirmed_by=first.row["confirmed_by"],
-                              annotator=first.row["confirmed_by"])
+                              annotator=first.row["confirmed_by"], confirmed_from=came)
     else:
         # the model's spans a person confirmed: when they did (the latest of the group's
         # confirmations), as the classification export's ``created`` says; the
@@ -1506,7 +1570,7 @@ def _prediction_row(group: Sequence[Any], item: Item,
                               model_version=first.row["model_version"],
                               created=max(confirmed) if confirmed else first.row["predicted_at"],
                               confirmed_by=first.row["confirmed_by"],
-                              run_id=first.row["run_id"])
+                              run_id=first.row["run_id"], confirmed_from=came)
     return item, sorted(spans, key=lambda s: (s.start, s.end)), prov
 
 

@@ -260,6 +260,29 @@ def decision_source(source: Any) -> str | None:
     return json.dumps(source, ensure_ascii=False, sort_keys=True)
 
 
+def gold_span_source(source: Any) -> str | None:
+    """Where a gold span set came from (``span_sets.source``) as the entity exports'
+    ``confirmed_from`` says it: ``import of NAME`` for spans imported from a file (HIPE,
+    WebAnno, JSONL: ``glamlab labels import``, a file uploaded on the web app; the store
+    keeps the file's name, no fingerprint); None where glamlab keeps nothing that says
+    more than who gave the set: one saved on the labelling page or through its API
+    (``web``: which of the two is not kept), one built from reviewers' decisions (their
+    spans say their decisions' own source), a text marked checked (on the queue page or
+    through the API: not kept) or the mark taken back, ``review`` (what
+    :func:`glamlab.tasks.spans.save_spans` keeps by default), the linker's sets."""
+    from ..store.queue import (
+        SPAN_REVIEW_SOURCE,
+        SPAN_WHOLE_TEXT_SOURCE,
+        SPAN_WITHDRAWN_SOURCE,
+    )
+
+    if not isinstance(source, str) or not source or source in (
+            "web", "glamlab link", SPAN_REVIEW_SOURCE, SPAN_WHOLE_TEXT_SOURCE,
+            SPAN_WITHDRAWN_SOURCE):
+        return None
+    return f"import of {source}"
+
+
 def iter_rows(ws: Workspace, *, model: str | None = None,
               where: ExportFilter | None = None,
               details: Sequence[str] | Sequence[tuple[str, str]] | None = None,
@@ -667,7 +690,8 @@ def _gold_only(ws: Workspace, mv: ModelVersion, field: str, where: ExportFilter,
                                     counts, snippets, fields, details is not None)
 
 
-def complete_gold(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
+def complete_gold(ws: Workspace, conn: sa.Connection, ids: Sequence[str], *,
+                  sources: dict[str, Any] | None = None
                   ) -> dict[str, tuple[str, Any, list[Any]]]:
     """Item -> (who gave it, when, its spans) for the items among ``ids`` whose text has
     complete gold spans (:func:`glamlab.store.queue.complete_span_gold`: an import, the
@@ -675,7 +699,8 @@ def complete_gold(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
     annotation of the whole text, which wins over the machine's spans of it. Who gave it
     is the set for the whole text, not a reviewer's decisions added to it later (theirs
     are people's decisions, which the export gives first). Empty outside an entities
-    project."""
+    project. ``sources`` gets each such item's set's ``span_sets.source`` (the file an
+    import read it from: :func:`gold_span_source`)."""
     from ..store.queue import (
         SPAN_REVIEW_SOURCE,
         SPAN_WITHDRAWN_SOURCE,
@@ -701,6 +726,8 @@ def complete_gold(ws: Workspace, conn: sa.Connection, ids: Sequence[str]
             if r.id <= latest.get(r.item_id, -1) and r.source not in (
                     SPAN_REVIEW_SOURCE, SPAN_WITHDRAWN_SOURCE):
                 whole[r.item_id] = (r.annotator, r.created_at)
+                if sources is not None:
+                    sources[r.item_id] = r.source
     from ..tasks.spans.gold import gold_spans
 
     # every layer (a nested gold span holds a nested machine span: :func:`_gold_holds`)
