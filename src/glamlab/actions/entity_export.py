@@ -1090,15 +1090,9 @@ def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
     order; the annotator who gave them is their ``confirmed_by``, ``import`` for an
     imported file's, as the per-prediction exports name who gave a text's complete gold
     (:func:`glamlab.actions.export.complete_gold`): a gold span is never shown as an
-    unconfirmed machine value. Where from: an imported file's name
-    (:func:`glamlab.actions.export.gold_span_source`); on a set reviewers' decisions
-    built, each span its annotator decided says where that decision was made (a row of
-    its own: :func:`_people_spans`, one look-up per batch), the others nothing."""
-    import dataclasses
-
+    unconfirmed machine value."""
     import sqlalchemy as sa
 
-    from ..tasks.spans.complete import REVIEW_SOURCES
     from ..tasks.spans.gold import GOLD, _spans_of_sets
     from ..tasks.splits import split_of
     from .export import gold_span_source
@@ -1116,25 +1110,11 @@ def iter_gold_rows(ws: Workspace, *, ids: Sequence[str] | None = None,
         chunk = wanted[start:start + batch]
         with ws.store.read() as conn:
             spans = _spans_of_sets(conn, ws, [latest[i].id for i in chunk])
-        reviewed = [i for i in chunk if latest[i].source in REVIEW_SOURCES]
-        decided = _people_spans(ws, reviewed) if reviewed else {}
         for item in ws.items(ids=chunk):
             r = latest[item.item_id]
-            prov = SpanProvenance(created=r.created_at, confirmed_by=r.annotator,
-                                  annotator=r.annotator,
-                                  confirmed_from=gold_span_source(r.source))
-            came = {(p.layer, p.label, p.start, p.end): said
-                    for p, who, _at, said in decided.get(item.item_id, [])
-                    if who == r.annotator and said}
-            if not came or not spans[int(r.id)]:
-                yield item, spans[int(r.id)], prov
-                continue
-            by_from: dict[str, list[Span]] = {}
-            for s in spans[int(r.id)]:
-                by_from.setdefault(came.get((s.layer, s.label, s.start, s.end))
-                                   or prov.confirmed_from or "", []).append(s)
-            for said, found in sorted(by_from.items()):
-                yield item, found, dataclasses.replace(prov, confirmed_from=said or None)
+            yield item, spans[int(r.id)], SpanProvenance(
+                created=r.created_at, confirmed_by=r.annotator, annotator=r.annotator,
+                confirmed_from=gold_span_source(r.source))
 
 
 def iter_prediction_rows(ws: Workspace, *, model: str | None = None,
