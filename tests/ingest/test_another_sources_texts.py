@@ -69,5 +69,6 @@ def test_a_page_image_whose_ocr_text_is_here_already_is_not_dropped_silently(mak
     report = ws.ingest([folder])
     assert (report.unchanged, report.same_text, report.failed) == (0, 0, 1)
     said = {p["item"]: p for p in report.problems}
-    assert "scan_0001" in said and "--allow-source-change" in said["scan_0001"]["hint"]
+    # called from Python: the fix names Python's argument (the command line's flag on it)
+    assert "scan_0001" in said and "allow_source_change=True" in said["scan_0001"]["hint"]
     assert ws.item("scan_0001").modality == "text"

@@ -132,6 +132,11 @@ def test_no_predictions_is_one_clear_error(make_ws):
     ws = make_ws("empty", modality="text", labels=["a", "b"])
     with pytest.raises(TrendsError) as err:
         trends(ws, by="year")
+    assert "run(ws, 'NAME')" in err.value.hint  # Python's words to a Python caller
+    from glamlab.said import said_on_the_command_line
+
+    with pytest.raises(TrendsError) as err, said_on_the_command_line():
+        trends(ws, by="year")
     assert "glamlab run" in err.value.hint
 
 
